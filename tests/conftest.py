@@ -1,0 +1,179 @@
+"""Fixtures in the flaskr manner (app, client, runner, auth), on SQLite and, when
+TRACKER_TEST_POSTGRES_URL is set, on PostgreSQL too. The schema is built by the real migrations."""
+
+import os
+import re
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from tests import factories
+from tracker import create_app
+from tracker.extensions import db
+
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+PG_TEST_DB = "tracker_test"
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(
+                not POSTGRES_URL,
+                reason="PostgreSQL run skipped: set TRACKER_TEST_POSTGRES_URL (CI sets it) to run the suite on it",
+            ),
+        ],
+    ),
+]
+
+
+def base_config(database_url: str, instance_path: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PUBLIC_BASE_URL": "https://cds.example.gov.vn",
+        "SERVER_NAME": None,
+    }
+
+
+def _migrate(url: str, instance_path: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url, instance_path))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite3"
+    _migrate(f"sqlite:///{path}", str(folder))
+    return path
+
+
+def _pg_url(database: str) -> str:
+    return sa.make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(tmp_path_factory):
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {PG_TEST_DB}")
+    admin.dispose()
+    url = _pg_url(PG_TEST_DB)
+    _migrate(url, str(tmp_path_factory.mktemp("pg")))
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        tables = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+            )
+        ]
+    engine.dispose()
+    return url, tables
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "tracker.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url, tables = request.getfixturevalue("postgres_database")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        # TRUNCATE fires no row triggers, so the append-only audit table can be emptied between tests.
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    engine.dispose()
+    return url
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends the page's CSRF token with every form or JSON write, unless csrf=False."""
+
+    _token = None
+
+    def csrf_token(self) -> str:
+        page = self.get("/login")
+        match = re.search(rb'name="csrf-token" content="([^"]+)"', page.data)
+        assert match, "no csrf-token meta tag on /login"
+        return match.group(1).decode()
+
+    def open(self, *args, csrf=True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method in {"POST", "PUT", "PATCH", "DELETE"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            if "Authorization" not in headers:
+                headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(base_config(database_url, str(tmp_path)))
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="admin", password=factories.PASSWORD):
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def province(app):
+    return factories.create_unit("Thái Nguyên", "province", code="19")
+
+
+@pytest.fixture
+def ward(app, province):
+    return factories.create_unit("Phường Phổ Yên", "ward", parent=province, code="05860")
+
+
+@pytest.fixture
+def users(app, province, ward):
+    """One account per role: admin everywhere; the others scoped to the ward."""
+    made = {
+        "admin": factories.create_user("admin", "admin", None),
+        "manager": factories.create_user("manager", "manager", ward),
+        "member": factories.create_user("member", "member", ward),
+        "viewer": factories.create_user("viewer", "viewer", ward),
+    }
+    db.session.commit()
+    return made

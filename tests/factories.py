@@ -1,0 +1,44 @@
+"""create_* factories: small functions that build valid rows and flush (tests commit when they need to)."""
+
+from datetime import date
+from functools import cache
+
+from tracker.auth.models import Role, User
+from tracker.auth.passwords import hash_password
+from tracker.extensions import db
+from tracker.units.models import Unit, UnitKind
+
+PASSWORD = "Mat-khau-2025!"
+
+
+@cache
+def _password_hash() -> str:
+    # argon2id is deliberately slow: hash the shared test password once per run.
+    return hash_password(PASSWORD)
+
+
+def create_unit(name="Phường Bãi Bông", kind="ward", parent=None, code=None, **fields) -> Unit:
+    unit = Unit(name=name, kind=UnitKind(kind), parent=parent, code=code, **fields)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def create_user(username="user", role="viewer", unit=None, *, full_name="", is_active=True) -> User:
+    user = User(
+        username=username,
+        full_name=full_name or username.title(),
+        password_hash=_password_hash(),
+        role=Role(role),
+        unit=unit,
+        is_active=is_active,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_document(unit, reference="37/KH-UBND", issued_on=date(2021, 11, 9), title="Kế hoạch chuyển đổi số"):
+    from tracker.documents import services
+
+    return services.create_document(unit, reference, issued_on, title)

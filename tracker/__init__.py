@@ -1,0 +1,91 @@
+"""Tracker: steering boards run their digital-transformation programs."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from tracker import config as default_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: config → extensions → blueprints → cli → error handlers."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TRACKER_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    from tracker import errors, formatting, layout
+
+    errors.register(app)
+    formatting.register(app)
+    layout.register(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py, then TRACKER_* variables (or test_config in tests)."""
+    app.config.from_object(default_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        ensure_instance_config(Path(app.instance_path) / "config.py")
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TRACKER")
+    else:
+        app.config.from_mapping(test_config)
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if app.config["HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: put it in instance/config.py or TRACKER_SECRET_KEY")
+
+
+def ensure_instance_config(path: Path) -> None:
+    """First start: write instance/config.py with a random secret key (kept out of git)."""
+    if path.exists() or os.environ.get("TRACKER_SECRET_KEY"):
+        return
+    path.write_text(
+        "# Written on first start. Keep it private; see README for every setting.\n"
+        f"SECRET_KEY = {secrets.token_hex(32)!r}\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker.auth import setup as auth_setup
+    from tracker.extensions import babel, csrf, db, limiter, migrate
+    from tracker.formatting import select_locale
+
+    db.init_app(app)
+    import tracker.models  # noqa: F401  (the whole schema, for Alembic and create_all)
+
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    auth_setup.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.auth.views import bp as auth_bp
+    from tracker.dashboards.views import bp as dashboards_bp
+
+    for bp in (auth_bp, dashboards_bp):
+        app.register_blueprint(bp)
+
+
+def register_cli(app: Flask) -> None:
+    from tracker.cli import register
+
+    register(app)

@@ -1,0 +1,82 @@
+"""Who may do what, in one place.
+
+Every view names who may use it with @allow(...) or @public; the before-request guard refuses any
+endpoint that names nobody (deny by default). Rights on a unit reach its subtree and its predecessors.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from tracker.auth.models import Role, User
+from tracker.extensions import db
+
+EVERYONE = frozenset(Role)
+STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.MEMBER})
+MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+ADMINS = frozenset({Role.ADMIN})
+PUBLIC = "public"
+
+
+def allow(roles):
+    """Mark a view as open to these roles (any signed-in user whose role is in `roles`)."""
+
+    def mark(view):
+        view.access = frozenset(roles)
+        return view
+
+    return mark
+
+
+def public(view):
+    """Mark a view as open to anyone, signed in or not."""
+    view.access = PUBLIC
+    return view
+
+
+def in_scope(user: User, unit_id: int | None) -> bool:
+    """True when the unit is the user's unit, under it, or merged into something under it."""
+    if user.role == Role.ADMIN:
+        return True
+    if unit_id is None or user.unit_id is None:
+        return False
+    from tracker.units.services import ancestor_ids
+
+    return user.unit_id in ancestor_ids(unit_id)
+
+
+def can_manage(user: User, unit_id: int | None) -> bool:
+    """Managers (and admins) edit programs, boards, registries and documents of units in scope."""
+    return user.role in MANAGERS and in_scope(user, unit_id)
+
+
+def check_scope(unit_id: int | None) -> None:
+    """Abort with 403 unless the current user may read this unit's records."""
+    if not in_scope(current_user, unit_id):
+        abort(403)
+
+
+def check_manage(unit_id: int | None) -> None:
+    """Abort with 403 unless the current user may edit this unit's records."""
+    if not can_manage(current_user, unit_id):
+        abort(403)
+
+
+def load_in_scope(model, ident: int, *, manage: bool = False):
+    """Load a row by id or 404, then 403 unless its unit is in the user's scope (or editable)."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    (check_manage if manage else check_scope)(obj.unit_id)
+    return obj
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

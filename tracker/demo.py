@@ -1,0 +1,229 @@
+"""The demo scenario of DESIGN §7, built idempotently from the source articles' figures.
+People are placeholders ("Nguyễn Văn A"); units use the official codes where they still exist."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from tracker.boards.models import Board, BoardKind, MemberRole, Membership
+from tracker.documents.models import Document
+from tracker.documents.services import create_document, parse_reference
+from tracker.extensions import db
+from tracker.programs.models import MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
+from tracker.sites.codes import new_code
+from tracker.sites.models import Site, SiteKind
+from tracker.units.models import Unit, UnitKind
+from tracker.units.services import merge
+
+MERGER_DAY = date(2025, 7, 1)
+PLACEHOLDER_NAMES = [f"Nguyễn Văn {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"] + [
+    f"Trần Thị {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"
+]
+
+
+def _unit(name, kind, parent=None, code=None, **dates) -> Unit:
+    if code:
+        unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    else:
+        unit = db.session.scalar(select(Unit).where(Unit.name == name, Unit.code.is_(None), Unit.kind == kind))
+    if unit is None:
+        unit = Unit(name=name, kind=UnitKind(kind), parent=parent, code=code, **dates)
+        db.session.add(unit)
+        db.session.flush()
+    return unit
+
+
+def _document(unit, reference, issued_on, title) -> Document:
+    canonical = str(parse_reference(reference))
+    found = db.session.scalar(select(Document).where(Document.unit_id == unit.id, Document.reference == canonical))
+    return found or create_document(unit, reference, issued_on, title)
+
+
+def _program(unit, title, **fields) -> Program:
+    program = db.session.scalar(select(Program).where(Program.unit_id == unit.id, Program.title == title))
+    if program is None:
+        program = Program(unit=unit, title=title, **fields)
+        db.session.add(program)
+        db.session.flush()
+    return program
+
+
+def _task(program, position, title, value=None, at=None, **fields) -> Task:
+    task = db.session.scalar(select(Task).where(Task.program_id == program.id, Task.title == title))
+    if task is None:
+        task = Task(program=program, position=position, title=title, **fields)
+        db.session.add(task)
+        db.session.flush()
+        if value is not None:
+            stamp = datetime.combine(at or date(2025, 6, 30), datetime.min.time(), UTC).replace(hour=9)
+            db.session.add(TaskUpdate(task=task, value=Decimal(value), at=stamp, note="Số liệu từ báo cáo của đơn vị"))
+    return task
+
+
+def _board(unit, kind, name, document, target, size, head_position, parent=None) -> Board:
+    board = db.session.scalar(select(Board).where(Board.unit_id == unit.id, Board.name == name))
+    if board is not None:
+        return board
+    board = Board(unit=unit, kind=kind, name=name, established_by=document, target_size=target, parent_board=parent)
+    db.session.add(board)
+    working = kind == BoardKind.WORKING_GROUP
+    roles = [MemberRole.GROUP_LEADER if working else MemberRole.HEAD]
+    roles += [MemberRole.GROUP_DEPUTY if working else MemberRole.STANDING_DEPUTY]
+    roles += [MemberRole.GROUP_MEMBER if working else MemberRole.MEMBER] * (size - 2)
+    for i, role in enumerate(roles):
+        db.session.add(
+            Membership(
+                board=board,
+                person_name=PLACEHOLDER_NAMES[i],
+                position=head_position if i == 0 else ("Cán bộ, công chức phường" if working else "Ủy viên Ban"),
+                role=role,
+                starts_on=document.issued_on,
+                appointed_by=document,
+            )
+        )
+    db.session.flush()
+    return board
+
+
+def build_demo() -> str:
+    """Create (or complete) the demo units, documents, programs, tasks, boards and sites."""
+    thai_nguyen = _unit("Thái Nguyên", "province", code="19")
+    pho_yen = _unit("Phường Phổ Yên", "ward", thai_nguyen, code="05860")
+    bac_kan = _unit("Phường Bắc Kạn", "ward", thai_nguyen, code="01843")
+    thanh_hoa = _unit("Thanh Hóa", "province", code="38")
+    quang_trung = _unit("Phường Quang Trung", "ward", thanh_hoa, code="14818")
+
+    old_pho_yen = _unit("Thành phố Phổ Yên", "city", thai_nguyen, valid_to=date(2025, 6, 30))
+    bai_bong = _unit("Phường Bãi Bông", "ward", old_pho_yen)
+    old_bac_kan = _unit("Tỉnh Bắc Kạn", "province", valid_to=date(2025, 6, 30))
+    old_bac_kan_city = _unit("Thành phố Bắc Kạn", "city", old_bac_kan, valid_to=date(2025, 6, 30))
+    phung_chi_kien = _unit("Phường Phùng Chí Kiên", "ward", old_bac_kan_city)
+    if bai_bong.merged_into_id is None:
+        merge([bai_bong], pho_yen, MERGER_DAY)
+    if phung_chi_kien.merged_into_id is None:
+        merge([phung_chi_kien], bac_kan, MERGER_DAY)
+    if old_bac_kan.merged_into_id is None:
+        old_bac_kan.merged_into = thai_nguyen
+
+    _document(
+        thai_nguyen, "01-NQ/TU", date(2021, 1, 15),
+        "Nghị quyết về chuyển đổi số tỉnh Thái Nguyên giai đoạn 2021–2025, định hướng đến năm 2030",
+    )  # fmt: skip
+    action = _document(
+        bai_bong, "27-CTr/ĐU", date(2021, 2, 7),
+        "Chương trình hành động thực hiện Nghị quyết số 01-NQ/TU của Ban Chấp hành Đảng bộ tỉnh về chuyển đổi số",
+    )  # fmt: skip
+    plan = _document(bai_bong, "37/KH-UBND", date(2021, 11, 9), "Kế hoạch chuyển đổi số phường Bãi Bông năm 2022")
+    steering_decision = _document(
+        bai_bong, "63-QĐ/ĐU", date(2021, 12, 13), "Quyết định thành lập Ban chỉ đạo chuyển đổi số phường Bãi Bông"
+    )
+    group_decision = _document(
+        bai_bong, "885/QĐ-UBND", date(2021, 12, 31), "Quyết định thành lập Tổ giúp việc Ban chỉ đạo chuyển đổi số"
+    )
+
+    steering = _board(
+        bai_bong, BoardKind.STEERING_BOARD, "Ban chỉ đạo chuyển đổi số phường Bãi Bông", steering_decision,
+        27, 26, "Bí thư Đảng ủy, Chủ tịch HĐND phường",
+    )  # fmt: skip
+    group = _board(
+        bai_bong, BoardKind.WORKING_GROUP, "Tổ giúp việc Ban chỉ đạo chuyển đổi số phường Bãi Bông",
+        group_decision, 14, 14, "Phó Chủ tịch UBND phường", parent=steering,
+    )  # fmt: skip
+
+    program = _program(
+        bai_bong,
+        "Chương trình hành động số 27-CTr/ĐU về chuyển đổi số phường Bãi Bông",
+        basis_document=action, starts_on=date(2021, 2, 7), ends_on=date(2025, 12, 31), is_public=True,
+    )  # fmt: skip
+    people = "Tổ giúp việc Ban chỉ đạo"
+    _task(program, 1, "Tạo lập 600 điểm quét mã QR tại cơ quan, doanh nghiệp, hộ kinh doanh",
+          category=TaskCategory.QR_POINTS, source=TaskSource.SITES_REGISTERED, measure_kind=MeasureKind.COUNT,
+          target=Decimal(600), unit_label="điểm", deadline=date(2022, 6, 30), owner_name="Công an phường",
+          responsible="Công an phường, Tổ giúp việc", expected_result="600 điểm QR được đăng ký và in áp phích",
+          description="Đăng ký và in mã QR cho các điểm trên địa bàn")  # fmt: skip
+    _task(program, 2, "Cung cấp thủ tục hành chính dưới dạng dịch vụ công trực tuyến mức độ 3, 4",
+          category=TaskCategory.ONLINE_SERVICES, source=TaskSource.SERVICES_ONLINE, measure_kind=MeasureKind.COUNT,
+          target=Decimal(40), unit_label="thủ tục", deadline=date(2022, 12, 31), owner_name="Văn phòng HĐND-UBND",
+          responsible="Bộ phận một cửa phường", expected_result="40 thủ tục trực tuyến mức độ 3, 4",
+          description="Rà soát, đưa thủ tục lên Cổng dịch vụ công")  # fmt: skip
+    _task(program, 3, "Kiện toàn Ban chỉ đạo chuyển đổi số đủ 27 thành viên",
+          category=TaskCategory.BOARD_MEMBERSHIP, source=TaskSource.BOARD_MEMBERS, source_board_id=steering.id,
+          measure_kind=MeasureKind.COUNT, target=Decimal(27), unit_label="người", deadline=date(2021, 12, 31),
+          owner_name="Văn phòng Đảng ủy", responsible="Đảng ủy phường", expected_result="Quyết định kiện toàn",
+          description="Kiện toàn thành viên Ban chỉ đạo")  # fmt: skip
+    _task(program, 4, "Kiện toàn Tổ giúp việc đủ 14 thành viên",
+          category=TaskCategory.BOARD_MEMBERSHIP, source=TaskSource.BOARD_MEMBERS, source_board_id=group.id,
+          measure_kind=MeasureKind.COUNT, target=Decimal(14), unit_label="người", deadline=date(2022, 1, 15),
+          owner_name="UBND phường", responsible="UBND phường", expected_result="Quyết định thành lập Tổ giúp việc",
+          description="Thành lập Tổ giúp việc")  # fmt: skip
+    _task(program, 5, "Duy trì, cập nhật trang thông tin điện tử của phường", value="1", at=date(2022, 3, 1),
+          category=TaskCategory.MILESTONE, measure_kind=MeasureKind.MILESTONE, target=Decimal(1),
+          deadline=date(2022, 3, 31), owner_name="Văn phòng HĐND-UBND", responsible="Công chức Văn hóa – Xã hội",
+          expected_result="Trang tin hoạt động, cập nhật hằng tuần", update_every_days=30,
+          description="Cập nhật tin bài, văn bản")  # fmt: skip
+    _task(program, 6, "Giá trị sản xuất công nghiệp trên địa bàn", value="15.6", at=date(2022, 12, 31),
+          category=TaskCategory.INDICATOR, measure_kind=MeasureKind.AMOUNT, target=Decimal("15.6"),
+          unit_label="tỷ đồng", deadline=date(2022, 12, 31), owner_name="UBND phường", responsible="UBND phường",
+          expected_result="Đạt 15,6 tỷ đồng (100% kế hoạch)", description="Chỉ tiêu kinh tế")  # fmt: skip
+    _task(program, 7, "Thu ngân sách nhà nước trên địa bàn", value="4.03", at=date(2022, 12, 31),
+          category=TaskCategory.INDICATOR, measure_kind=MeasureKind.AMOUNT, target=Decimal("2.94"),
+          unit_label="tỷ đồng", deadline=date(2022, 12, 31), owner_name="UBND phường", responsible="Bộ phận tài chính",
+          expected_result="Hoàn thành dự toán thu 2,94 tỷ đồng", description="Chỉ tiêu thu ngân sách")  # fmt: skip
+    db.session.flush()
+
+    pck_program = _program(
+        phung_chi_kien, "Kế hoạch phát triển kinh tế – xã hội và chuyển đổi số năm 2022",
+        starts_on=date(2022, 1, 1), ends_on=date(2022, 12, 31),
+    )  # fmt: skip
+    _task(pck_program, 1, "Thu ngân sách nhà nước trên địa bàn", value="8061", at=date(2022, 12, 31),
+          category=TaskCategory.INDICATOR, measure_kind=MeasureKind.AMOUNT, target=Decimal(7420),
+          unit_label="triệu đồng", deadline=date(2022, 12, 31), owner_name="UBND phường",
+          responsible="Bộ phận tài chính", expected_result="Hoàn thành dự toán 7.420 triệu đồng",
+          description="Thu ngân sách")  # fmt: skip
+    _task(pck_program, 2, "Khắc phục hộ vi phạm trật tự xây dựng", value="49", at=date(2022, 12, 31),
+          category=TaskCategory.INDICATOR, measure_kind=MeasureKind.COUNT, target=Decimal(53), unit_label="hộ",
+          deadline=date(2022, 12, 31), owner_name="Tổ quản lý trật tự đô thị", responsible="UBND phường",
+          expected_result="53 hộ khắc phục xong", description="Xử lý vi phạm")  # fmt: skip
+    _task(pck_program, 3, "Giảm tỷ lệ hộ nghèo", value="1.0", at=date(2022, 12, 31),
+          category=TaskCategory.INDICATOR, measure_kind=MeasureKind.DECREASE, baseline=Decimal("1.5"),
+          target=Decimal("1.0"), unit_label="%", deadline=date(2022, 12, 31), owner_name="Công chức LĐ-TB&XH",
+          responsible="UBND phường", expected_result="Tỷ lệ hộ nghèo còn 1,0%", description="Giảm nghèo")  # fmt: skip
+
+    qt_program = _program(
+        quang_trung, "Chương trình chuyển đổi số và phát triển kinh tế – xã hội giai đoạn 2025–2030",
+        starts_on=date(2025, 7, 1), ends_on=date(2030, 12, 31),
+    )  # fmt: skip
+    for pos, (title, kind, target, label) in enumerate(
+        [
+            ("Tốc độ tăng trưởng kinh tế bình quân", MeasureKind.PERCENT, "13.5", "%/năm"),
+            ("Thu nhập bình quân đầu người", MeasureKind.AMOUNT, "90", "triệu đồng/người/năm"),
+            ("Trường học đạt chuẩn quốc gia", MeasureKind.PERCENT, "100", "%"),
+            ("Tỷ lệ dân số tham gia bảo hiểm y tế", MeasureKind.PERCENT, "99", "%"),
+            ("Kinh tế số trong GRDP", MeasureKind.PERCENT, "35", "% GRDP"),
+            ("Doanh nghiệp thành lập mới", MeasureKind.COUNT, "220", "doanh nghiệp"),
+        ],
+        start=1,
+    ):
+        _task(qt_program, pos, title, category=TaskCategory.INDICATOR, measure_kind=kind, target=Decimal(target),
+              unit_label=label, deadline=date(2030, 12, 31), owner_name="UBND phường",
+              responsible="Các bộ phận chuyên môn", expected_result=f"Đạt {target.replace('.', ',')} {label}",
+              description="Chỉ tiêu chủ yếu giai đoạn 2025–2030")  # fmt: skip
+
+    site_count = db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == bai_bong.id))
+    if not site_count:
+        for name, kind, address in [
+            ("Trụ sở Đảng ủy – HĐND – UBND phường Bãi Bông", SiteKind.AGENCY, "Tổ dân phố 1, phường Bãi Bông"),
+            ("Trường Tiểu học Bãi Bông", SiteKind.SCHOOL, "Tổ dân phố 3, phường Bãi Bông"),
+            ("Trạm Y tế phường Bãi Bông", SiteKind.HEALTH_FACILITY, "Tổ dân phố 2, phường Bãi Bông"),
+            ("Chợ Bãi Bông", SiteKind.MARKET, "Tổ dân phố 5, phường Bãi Bông"),
+            ("Cửa hàng tạp hóa Nguyễn Văn B", SiteKind.HOUSEHOLD_BUSINESS, "Tổ dân phố 4, phường Bãi Bông"),
+        ]:
+            db.session.add(Site(unit=bai_bong, name=name, kind=kind, address=address, code=new_code()))
+    db.session.flush()
+    return (
+        f"{db.session.scalar(select(func.count(Program.id)))} chương trình, "
+        f"{db.session.scalar(select(func.count(Task.id)))} nhiệm vụ, "
+        f"{db.session.scalar(select(func.count(Board.id)))} ban, "
+        f"{db.session.scalar(select(func.count(Site.id)))} điểm QR"
+    )

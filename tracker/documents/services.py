@@ -1,0 +1,102 @@
+"""Documents and their references: '37/KH-UBND' (state style) and '63-QĐ/ĐU' (party style)."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tracker.documents.models import Document
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.text import clean
+from tracker.units.models import Unit
+
+KIND_CODES = (
+    "NQ", "QĐ", "CT", "QC", "QyĐ", "TB", "HD", "CTr", "KH", "PA", "ĐA", "BC", "BB", "TTr", "CĐ", "GM",
+    "TT", "NĐ", "CV", "TC",
+)  # fmt: skip
+_KIND_BY_UPPER = {k.upper(): k for k in KIND_CODES}
+_KIND = "|".join(sorted((re.escape(k) for k in _KIND_BY_UPPER), key=len, reverse=True))
+_ISSUER = r"[A-ZĐ0-9](?:[A-ZĐ0-9.]|-(?=[A-ZĐ0-9]))*"
+# State style: 37/KH-UBND, 15/2021/TT-BTTTT, 885/QĐ-UBND
+_STATE = re.compile(rf"^(?P<number>\d{{1,6}}[a-z]?)(?:/(?P<year>\d{{4}}))?/(?P<kind>{_KIND})-(?P<issuer>{_ISSUER})$")
+# Party style: 63-QĐ/ĐU, 27-CTr/ĐU, 01-NQ/TU
+_PARTY = re.compile(rf"^(?P<number>\d{{1,6}}[a-z]?)-(?P<kind>{_KIND})/(?P<issuer>{_ISSUER})$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    number: str
+    kind_code: str
+    issuer_code: str
+    year: int | None
+    style: str  # "state" or "party"
+
+    def __str__(self) -> str:
+        if self.style == "party":
+            return f"{self.number}-{self.kind_code}/{self.issuer_code}"
+        year = f"/{self.year}" if self.year else ""
+        return f"{self.number}{year}/{self.kind_code}-{self.issuer_code}"
+
+
+def parse_reference(text: str) -> Reference:
+    """Parse a document number (số ký hiệu) in either style, or raise a ValidationError naming both forms."""
+    raw = unicodedata.normalize("NFC", clean(text)).replace(" ", "")
+    raw = raw.replace("Ð", "Đ").replace("đ", "đ")  # the look-alike Icelandic Eth becomes Đ
+    upper = raw.upper().replace("Đ", "Đ")
+    for style, pattern in (("state", _STATE), ("party", _PARTY)):
+        match = pattern.match(upper)
+        if match:
+            kind = _KIND_BY_UPPER[match["kind"]]
+            year = int(match["year"]) if match.groupdict().get("year") else None
+            return Reference(match["number"].lower(), kind, match["issuer"], year, style)
+    raise ValidationError(
+        {
+            "reference": _(
+                "Số ký hiệu “%(ref)s” không đúng mẫu. Dùng mẫu văn bản nhà nước “37/KH-UBND” "
+                "(số/LOẠI-CƠ QUAN) hoặc mẫu văn bản của Đảng “63-QĐ/ĐU” (số-LOẠI/CƠ QUAN).",
+                ref=clean(text),
+            )
+        }
+    )
+
+
+def _apply(document: Document, reference: str, issued_on: date | None, title: str) -> None:
+    parsed = parse_reference(reference)
+    if issued_on and parsed.year and issued_on.year != parsed.year:
+        raise ValidationError(
+            {"issued_on": _("Năm ban hành không khớp với năm trong số ký hiệu (%(y)d).", y=parsed.year)}
+        )
+    if not clean(title):
+        raise ValidationError({"title": _("Hãy nhập trích yếu của văn bản.")})
+    document.reference = str(parsed)
+    document.number = parsed.number
+    document.kind_code = parsed.kind_code
+    document.issuer_code = parsed.issuer_code
+    document.issued_on = issued_on
+    document.title = clean(title)
+
+
+def create_document(unit: Unit, reference: str, issued_on: date | None, title: str) -> Document:
+    """Record a document of a unit; the reference is parsed and stored in its canonical form."""
+    document = Document(unit=unit)
+    _apply(document, reference, issued_on, title)
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def update_document(document: Document, reference: str, issued_on: date | None, title: str) -> Document:
+    """Edit a document (reference re-parsed)."""
+    _apply(document, reference, issued_on, title)
+    db.session.flush()
+    return document
+
+
+def find_document(unit_id: int, reference: str) -> Document | None:
+    return db.session.scalar(
+        select(Document).where(Document.unit_id == unit_id, Document.reference == str(parse_reference(reference)))
+    )

@@ -1,0 +1,48 @@
+"""Vietnamese formats for dates and numbers (dd/mm/yyyy; 4,03; 1.234; 92,45%), as Jinja filters."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask import current_app, request
+from flask_babel import format_datetime, get_locale
+
+
+def select_locale() -> str:
+    """Vietnamese unless the user picked another catalog (?lang=en, remembered in a cookie)."""
+    supported = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def number(value, digits: int = 2) -> str:
+    """1234.5 → '1.234,5' (at most `digits` decimals, no trailing zeros)."""
+    if value is None or value == "":
+        return ""
+    pattern = "#,##0." + "#" * digits if digits else "#,##0"
+    return format_decimal(Decimal(str(value)), format=pattern, locale=str(get_locale()))
+
+
+def percent(ratio, digits: int = 2) -> str:
+    """0.9245 → '92,45%'."""
+    if ratio is None:
+        return ""
+    return number(Decimal(str(ratio)) * 100, digits) + "%"
+
+
+def vn_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "dd/MM/yyyy")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def vn_datetime(value) -> str:
+    return "" if value is None else format_datetime(value, "HH:mm dd/MM/yyyy")
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(number=number, percent=percent, vn_date=vn_date, vn_datetime=vn_datetime)

@@ -1,0 +1,65 @@
+"""What every page's layout needs: navigation by role, the locale, labels for audit actions."""
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker.auth.models import Role
+
+# (endpoint, label, roles that see it); the guard still decides who may open each page.
+NAVIGATION = [
+    ("dashboards.index", _l("Tổng quan"), set(Role)),
+    ("units.index", _l("Đơn vị"), set(Role)),
+    ("documents.index", _l("Văn bản"), set(Role)),
+    ("admin.users", _l("Người dùng"), {Role.ADMIN, Role.MANAGER}),
+    ("admin.audit", _l("Nhật ký"), {Role.ADMIN}),
+    ("auth.password", _l("Đổi mật khẩu"), set(Role)),
+]
+
+AUDIT_ACTIONS = {
+    "create": _l("tạo mới"),
+    "update": _l("sửa"),
+    "delete": _l("xóa"),
+    "login": _l("đăng nhập"),
+    "login_failed": _l("đăng nhập thất bại"),
+    "logout": _l("đăng xuất"),
+    "denied": _l("bị từ chối truy cập"),
+}
+
+
+@dataclass
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+def navigation() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAVIGATION:
+        if current_user.role in roles:
+            active = request.endpoint is not None and request.endpoint.split(".")[0] == endpoint.split(".")[0]
+            items.append(NavItem(url_for(endpoint), str(label), active))
+    return items
+
+
+def register(app) -> None:
+    @app.context_processor
+    def layout_globals():
+        return {
+            "navigation": navigation,
+            "current_locale": lambda: str(get_locale()),
+            "audit_action_label": lambda action: str(AUDIT_ACTIONS.get(action, action)),
+        }
+
+    @app.after_request
+    def remember_language(response):
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        return response

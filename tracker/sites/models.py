@@ -1,0 +1,102 @@
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from tracker.db import TimestampMixin, VersionedMixin, db, utcnow
+from tracker.enums import LabelledEnum, enum_column
+from tracker.text import fold
+from tracker.units.models import Unit
+
+
+class SiteKind(LabelledEnum):
+    AGENCY = "agency"
+    BUSINESS = "business"
+    HOUSEHOLD_BUSINESS = "household_business"
+    SCHOOL = "school"
+    HEALTH_FACILITY = "health_facility"
+    MARKET = "market"
+    HERITAGE_SITE = "heritage_site"
+    RESIDENTIAL_GROUP = "residential_group"
+    OTHER = "other"
+
+
+SiteKind.with_labels(
+    agency=_l("Cơ quan"),
+    business=_l("Doanh nghiệp"),
+    household_business=_l("Hộ kinh doanh"),
+    school=_l("Trường học"),
+    health_facility=_l("Cơ sở y tế"),
+    market=_l("Chợ"),
+    heritage_site=_l("Di tích"),
+    residential_group=_l("Tổ dân phố"),
+    other=_l("Khác"),
+)
+
+
+class SiteStatus(LabelledEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+SiteStatus.with_labels(active=_l("Đang hoạt động"), retired=_l("Đã ngừng"))
+
+
+class Site(TimestampMixin, VersionedMixin, db.Model):
+    """A QR check-in point (điểm QR) with its public code."""
+
+    __tablename__ = "sites"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    search_name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[SiteKind] = mapped_column(enum_column(SiteKind))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[SiteStatus] = mapped_column(enum_column(SiteStatus), default=SiteStatus.ACTIVE)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    poster_printed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit] = relationship()
+
+    @validates("name")
+    def _fold_name(self, key, value):
+        self.search_name = fold(value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<Site {self.id} {self.code} {self.name!r}>"
+
+
+class RetiredSiteCode(db.Model):
+    """A code taken out of use by rotation: it answers 410 instead of 404."""
+
+    __tablename__ = "retired_site_codes"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RetiredSiteCode {self.code} site={self.site_id}>"
+
+
+class CheckIn(db.Model):
+    """One public check-in; no personal data unless the deployment collects phones."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("ix_checkins_site_at", "site_id", "at"),
+        Index("ix_checkins_site_device_at", "site_id", "device_hash", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    device_hash: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+
+    def __repr__(self) -> str:
+        return f"<CheckIn {self.id} site={self.site_id} at={self.at:%Y-%m-%d %H:%M}>"

@@ -1,0 +1,144 @@
+"""Administrative units: the official list, search, the tree, scope and merges. Callers commit."""
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import literal, or_, select, union
+from vietnam_provinces import Province, VietNamDivisionType, Ward
+
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.text import like_pattern
+from tracker.units.models import Unit, UnitKind
+
+_KIND_OF = {
+    VietNamDivisionType.TINH: UnitKind.PROVINCE,
+    VietNamDivisionType.THANH_PHO_TRUNG_UONG: UnitKind.PROVINCE,
+    VietNamDivisionType.XA: UnitKind.COMMUNE,
+    VietNamDivisionType.PHUONG: UnitKind.WARD,
+    VietNamDivisionType.DAC_KHU: UnitKind.SPECIAL_ZONE,
+}
+
+
+def province_code(code) -> str:
+    return f"{int(code):02d}"
+
+
+def ward_code(code) -> str:
+    return f"{int(code):05d}"
+
+
+def load_official_units(valid_from: date = date(2025, 7, 1)) -> dict[str, int]:
+    """Insert or refresh the 34 provinces and 3,321 communes, wards and special zones. Idempotent."""
+    existing = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.code.is_not(None)))}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+
+    def upsert(code: str, name: str, kind: UnitKind, parent: Unit | None) -> Unit:
+        unit = existing.get(code)
+        if unit is None:
+            unit = Unit(code=code, name=name, kind=kind, parent=parent, valid_from=valid_from)
+            db.session.add(unit)
+            existing[code] = unit
+            counts["created"] += 1
+        elif (unit.name, unit.kind, unit.parent_id) != (name, kind, parent.id if parent else None):
+            unit.name, unit.kind, unit.parent = name, kind, parent
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+        return unit
+
+    provinces = {}
+    for p in Province.iter_all():
+        provinces[p.code] = upsert(province_code(p.code), p.name, _KIND_OF[p.division_type], None)
+    db.session.flush()
+    for w in Ward.iter_all():
+        upsert(ward_code(w.code), w.name, _KIND_OF[w.division_type], provinces[w.province_code])
+    db.session.flush()
+    return counts
+
+
+def _edges_down():
+    """(from, to) pairs: a unit reaches its children and the units merged into it."""
+    return union(
+        select(Unit.parent_id.label("up"), Unit.id.label("down")).where(Unit.parent_id.is_not(None)),
+        select(Unit.merged_into_id.label("up"), Unit.id.label("down")).where(Unit.merged_into_id.is_not(None)),
+    ).subquery()
+
+
+def subtree_select(unit_id: int):
+    """A SELECT of the ids of the unit, its descendants and its predecessors (recursively)."""
+    edges = _edges_down()
+    tree = select(literal(unit_id).label("id")).cte("subtree", recursive=True)
+    tree = tree.union(select(edges.c.down).join(tree, edges.c.up == tree.c.id))
+    return select(tree.c.id)
+
+
+def ancestor_ids(unit_id: int) -> set[int]:
+    """The unit, its parents up to the province, and what it was merged into (recursively)."""
+    edges = _edges_down()
+    up = select(literal(unit_id).label("id")).cte("ancestors", recursive=True)
+    up = up.union(select(edges.c.up).join(up, edges.c.down == up.c.id))
+    return set(db.session.scalars(select(up.c.id)))
+
+
+def search(query: str = "", kind: str | None = None, parent_id: int | None = None, within: int | None = None):
+    """A SELECT of units by accent-insensitive name ('bai bong' finds 'Bãi Bông'), kind and parent."""
+    stmt = select(Unit)
+    if query:
+        stmt = stmt.where(or_(Unit.search_name.like(like_pattern(query), escape="\\"), Unit.code == query.strip()))
+    if kind:
+        stmt = stmt.where(Unit.kind == kind)
+    if parent_id is not None:
+        stmt = stmt.where(Unit.parent_id == parent_id)
+    if within is not None:
+        stmt = stmt.where(Unit.id.in_(subtree_select(within)))
+    return stmt.order_by(Unit.valid_to.is_not(None), Unit.name, Unit.id)
+
+
+def get_by_code(code: str) -> Unit:
+    """The unit with this official code, or a ValidationError naming the code."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == (code or "").strip()))
+    if unit is None:
+        raise ValidationError({"unit": _("Không có đơn vị nào mang mã “%(code)s”.", code=code)})
+    return unit
+
+
+def merge(sources: list[Unit], into: Unit, on: date) -> None:
+    """End the source units on `on`, merged into `into`; their records stay theirs and show under `into`."""
+    if not sources:
+        raise ValidationError({"sources": _("Hãy chọn ít nhất một đơn vị cần sáp nhập.")})
+    if not into.is_current:
+        raise ValidationError({"into": _("Đơn vị tiếp nhận “%(name)s” đã hết hiệu lực.", name=into.name)})
+    into_line = ancestor_ids(into.id)
+    for unit in sources:
+        if unit.id == into.id or unit.id in into_line:
+            raise ValidationError(
+                {
+                    "into": _(
+                        "Không thể sáp nhập “%(src)s” vào chính nó hoặc vào đơn vị cấp dưới của nó (“%(dst)s”).",
+                        src=unit.name,
+                        dst=into.name,
+                    )
+                }
+            )
+        if not unit.is_current:
+            raise ValidationError({"sources": _("Đơn vị “%(name)s” đã hết hiệu lực từ trước.", name=unit.name)})
+        if unit.valid_from and on < unit.valid_from:
+            raise ValidationError({"on": _("Ngày sáp nhập phải sau ngày hiệu lực của “%(name)s”.", name=unit.name)})
+    for unit in sources:
+        unit.valid_to = on
+        unit.merged_into = into
+    db.session.flush()
+
+
+def create_unit(name: str, kind: UnitKind | str, parent: Unit | None, code: str | None = None, **dates) -> Unit:
+    """A unit outside the official list (a residential group, a pre-2025 ward)."""
+    code = (code or "").strip() or None
+    if code and db.session.scalar(select(Unit.id).where(Unit.code == code)):
+        raise ValidationError({"code": _("Mã đơn vị “%(code)s” đã tồn tại.", code=code)})
+    if not name.strip():
+        raise ValidationError({"name": _("Hãy nhập tên đơn vị.")})
+    unit = Unit(name=name.strip(), kind=UnitKind(kind), parent=parent, code=code, **dates)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
