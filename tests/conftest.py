@@ -14,7 +14,8 @@ from tracker import create_app
 from tracker.extensions import db
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
-PG_TEST_DB = "tracker_test"
+# One database per test run, so parallel runs on one server never meet.
+PG_TEST_DB = f"tracker_test_{os.getpid()}"
 
 BACKENDS = [
     "sqlite",
@@ -81,7 +82,11 @@ def postgres_database(tmp_path_factory):
             )
         ]
     engine.dispose()
-    return url, tables
+    yield url, tables
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)")
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -78,10 +78,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.api.views import bp as api_bp
+    from tracker.auth.admin_views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.dashboards.views import bp as dashboards_bp
+    from tracker.documents.views import bp as documents_bp
+    from tracker.units.views import bp as units_bp
 
-    for bp in (auth_bp, dashboards_bp):
+    for bp in (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, api_bp):
         app.register_blueprint(bp)
 
 

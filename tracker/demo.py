@@ -114,7 +114,7 @@ def build_demo() -> str:
         bai_bong, "27-CTr/ĐU", date(2021, 2, 7),
         "Chương trình hành động thực hiện Nghị quyết số 01-NQ/TU của Ban Chấp hành Đảng bộ tỉnh về chuyển đổi số",
     )  # fmt: skip
-    plan = _document(bai_bong, "37/KH-UBND", date(2021, 11, 9), "Kế hoạch chuyển đổi số phường Bãi Bông năm 2022")
+    _document(bai_bong, "37/KH-UBND", date(2021, 11, 9), "Kế hoạch chuyển đổi số phường Bãi Bông năm 2022")
     steering_decision = _document(
         bai_bong, "63-QĐ/ĐU", date(2021, 12, 13), "Quyết định thành lập Ban chỉ đạo chuyển đổi số phường Bãi Bông"
     )
@@ -136,7 +136,6 @@ def build_demo() -> str:
         "Chương trình hành động số 27-CTr/ĐU về chuyển đổi số phường Bãi Bông",
         basis_document=action, starts_on=date(2021, 2, 7), ends_on=date(2025, 12, 31), is_public=True,
     )  # fmt: skip
-    people = "Tổ giúp việc Ban chỉ đạo"
     _task(program, 1, "Tạo lập 600 điểm quét mã QR tại cơ quan, doanh nghiệp, hộ kinh doanh",
           category=TaskCategory.QR_POINTS, source=TaskSource.SITES_REGISTERED, measure_kind=MeasureKind.COUNT,
           target=Decimal(600), unit_label="điểm", deadline=date(2022, 6, 30), owner_name="Công an phường",

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -42,7 +42,7 @@ def navigation() -> list[NavItem]:
         return []
     items = []
     for endpoint, label, roles in NAVIGATION:
-        if current_user.role in roles:
+        if current_user.role in roles and endpoint in current_app.view_functions:
             active = request.endpoint is not None and request.endpoint.split(".")[0] == endpoint.split(".")[0]
             items.append(NavItem(url_for(endpoint), str(label), active))
     return items
