@@ -110,7 +110,7 @@ class CSRFClient(FlaskClient):
     _token = None
 
     def csrf_token(self) -> str:
-        page = self.get("/login")
+        page = self.get("/login", follow_redirects=True)
         match = re.search(rb'name="csrf-token" content="([^"]+)"', page.data)
         assert match, "no csrf-token meta tag on /login"
         return match.group(1).decode()

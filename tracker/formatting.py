@@ -4,12 +4,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 
 
 def select_locale() -> str:
     """Vietnamese unless the user picked another catalog (?lang=en, remembered in a cookie)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang") or request.cookies.get("lang")
     return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,3 +1,45 @@
+"""The JSON API blueprint: its error shape, its OpenAPI document, and the area modules that add routes to it."""
+
 from flask import Blueprint
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.auth.access import public
+from tracker.errors import StaleVersion, ValidationError, json_error
+from tracker.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# HTTP errors (400 malformed body or CSRF, 401, 403, 404, 405) already answer in the same JSON shape through
+# the app's handlers, which also audit refusals; only the domain errors need handlers here.
+
+
+@bp.errorhandler(ValidationError)
+def invalid(exc: ValidationError):
+    db.session.rollback()
+    return json_error(422, exc.message, exc.fields)
+
+
+@bp.errorhandler(StaleVersion)
+def stale(exc: StaleVersion):
+    db.session.rollback()
+    message = str(exc) or _("Dữ liệu đã được người khác cập nhật. Hãy tải bản mới nhất rồi sửa lại.")
+    return json_error(409, message, {"version": message})
+
+
+@bp.errorhandler(StaleDataError)
+def raced(exc: StaleDataError):
+    # Another request saved the row between our read and our UPDATE: same answer as a stale version.
+    return stale(StaleVersion())
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    from tracker.api.openapi import document
+
+    return document()
+
+
+# The area modules register their routes on `bp`; imported last because they import `bp` from here.
+from tracker.api import documents, units  # noqa: E402, F401

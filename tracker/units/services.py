@@ -1,9 +1,10 @@
 """Administrative units: the official list, search, the tree, scope and merges. Callers commit."""
 
+import re
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import literal, or_, select, union
+from sqlalchemy import func, literal, or_, select, union
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
 from tracker.errors import ValidationError
@@ -101,6 +102,45 @@ def get_by_code(code: str) -> Unit:
     if unit is None:
         raise ValidationError({"unit": _("Không có đơn vị nào mang mã “%(code)s”.", code=code)})
     return unit
+
+
+def find_unit(ref: str, field: str = "unit") -> Unit:
+    """The unit named by its official code, or by '#id' (units outside the official list have no code)."""
+    return find_units(ref, field)[0]
+
+
+_REF_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def find_units(refs: str, field: str = "unit") -> list[Unit]:
+    """The units named in a list of codes or '#id's (separated by commas, spaces or lines), in order.
+
+    Every unknown reference is named in one ValidationError on `field`.
+    """
+    wanted = list(dict.fromkeys(r for r in _REF_SEPARATORS.split(refs or "") if r))
+    if not wanted:
+        raise ValidationError({field: _("Hãy nhập mã đơn vị.")})
+    ids = [int(r[1:]) for r in wanted if r.startswith("#") and r[1:].isdigit()]
+    codes = [r for r in wanted if not r.startswith("#")]
+    found = {}
+    if ids:
+        found.update((f"#{u.id}", u) for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids))))
+    if codes:
+        found.update((u.code, u) for u in db.session.scalars(select(Unit).where(Unit.code.in_(codes))))
+    unknown = [r for r in wanted if r not in found]
+    if unknown:
+        raise ValidationError({field: _("Không có đơn vị nào mang mã “%(code)s”.", code=", ".join(unknown))})
+    return list(dict.fromkeys(found[r] for r in wanted))
+
+
+def child_counts(unit_ids: list[int]) -> dict[int, int]:
+    """How many units sit directly under each of these units."""
+    if not unit_ids:
+        return {}
+    rows = db.session.execute(
+        select(Unit.parent_id, func.count(Unit.id)).where(Unit.parent_id.in_(unit_ids)).group_by(Unit.parent_id)
+    )
+    return dict(rows.tuples())
 
 
 def merge(sources: list[Unit], into: Unit, on: date) -> None:
