@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from tests import factories
@@ -105,9 +106,14 @@ def database_url(request, tmp_path):
 
 
 class CSRFClient(FlaskClient):
-    """A test client that sends the page's CSRF token with every form or JSON write, unless csrf=False."""
+    """A test client that behaves like a separate browser talking to a separate server process:
 
-    _token = None
+    - it sends the page's CSRF token with every form or JSON write, unless csrf=False;
+    - each request runs in its own app context, so `g` (the logged-in user, the locale) and the
+      database session are the request's own — a view that forgets to commit fails its test;
+    - the test's own session is committed before and expired after each request, so the test
+      sees what the request committed and nothing else.
+    """
 
     def csrf_token(self) -> str:
         page = self.get("/login", follow_redirects=True)
@@ -122,7 +128,13 @@ class CSRFClient(FlaskClient):
             if "Authorization" not in headers:
                 headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture

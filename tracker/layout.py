@@ -26,6 +26,7 @@ AUDIT_ACTIONS = {
     "login": _l("đăng nhập"),
     "login_failed": _l("đăng nhập thất bại"),
     "logout": _l("đăng xuất"),
+    "password_reset": _l("đặt lại mật khẩu"),
     "denied": _l("bị từ chối truy cập"),
 }
 

@@ -24,6 +24,11 @@ def test_manager_logs_in_and_out_on_a_phone(page, new_context, live_server):
     expect(title).to_contain_text(WARD)
     old_cookies = page.context.cookies()
     assert any(c["name"] == "session" for c in old_cookies)
+    # Control: before logout the same cookie, replayed elsewhere, is a valid session.
+    twin = new_context().new_page()
+    twin.context.add_cookies(old_cookies)
+    twin.goto("/")
+    expect(twin.get_by_test_id("dashboard-title")).to_contain_text(WARD)
 
     logout = page.get_by_test_id("logout")
     expect(logout).to_be_hidden()  # folded away in the phone menu until it is opened

@@ -1,3 +1,180 @@
-from flask import Blueprint
+"""Administration: accounts (admins everywhere, managers within their scope) and the audit log (admins)."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from tracker.audit import history
+from tracker.auth import services
+from tracker.auth.access import ADMINS, MANAGERS, allow
+from tracker.auth.forms import AuditFilterForm, NewUserForm, ResetPasswordForm, UserFilterForm, UserForm
+from tracker.auth.models import User
+from tracker.errors import StaleVersion, ValidationError
+from tracker.extensions import db
+from tracker.layout import AUDIT_ACTIONS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# Service error keys that are not form field names.
+_FIELD_OF = {"unit": "unit_code"}
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _load_user(user_id: int) -> User:
+    """The account, or 404; 403 unless the current user may manage it."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not services.may_manage_user(_actor(), user):
+        abort(403)
+    return user
+
+
+def _show_errors(form, exc: ValidationError) -> None:
+    for key, message in exc.fields.items():
+        field = getattr(form, _FIELD_OF.get(key, key), None)
+        if field is not None and hasattr(field, "errors") and key != "_":
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def _role_choices(form) -> None:
+    form.role.choices = [(r.value, r.label) for r in services.grantable_roles(_actor())]
+
+
+def _edit_form(user: User, formdata=None) -> UserForm:
+    form = UserForm(
+        formdata=formdata,
+        obj=user,
+        unit_code=user.unit.code if user.unit else "",
+    )
+    _role_choices(form)
+    return form
+
+
+@bp.route("/users")
+@allow(MANAGERS)
+def users():
+    filters = UserFilterForm(formdata=request.args)
+    active = {"1": True, "0": False}.get(filters.active.data)
+    stmt = services.users_query(_actor(), role=filters.role.data, active=active, q=filters.q.data or "")
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", filters=filters, page=page)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(MANAGERS)
+def user_new():
+    form = NewUserForm()
+    _role_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.add_user(
+                _actor(),
+                username=form.username.data,
+                password=form.password.data,
+                role=form.role.data,
+                unit_code=form.unit_code.data,
+                full_name=form.full_name.data or "",
+            )
+        except ValidationError as exc:
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã tạo tài khoản “%(u)s”.", u=user.username), "success")
+            return redirect(url_for("admin.user_show", user_id=user.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>")
+@allow(MANAGERS)
+def user_show(user_id: int):
+    user = _load_user(user_id)
+    return render_template("admin/user_show.html", user=user, events=history("users", user.id))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@allow(MANAGERS)
+def user_edit(user_id: int):
+    user = _load_user(user_id)
+    form = _edit_form(user, formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        try:
+            services.edit_user(
+                _actor(),
+                user,
+                version=int(form.version.data),
+                full_name=form.full_name.data or "",
+                role=form.role.data,
+                unit_code=form.unit_code.data,
+                is_active=form.is_active.data,
+            )
+        except StaleVersion:
+            db.session.rollback()
+            form = _edit_form(user)  # what is saved now, at its new version
+            form.form_errors.append(
+                _(
+                    "Tài khoản này vừa được người khác cập nhật nên thay đổi của bạn chưa được lưu. "
+                    "Biểu mẫu đã hiện dữ liệu mới nhất; hãy kiểm tra rồi lưu lại."
+                )
+            )
+            return render_template("admin/user_form.html", form=form, user=user), 409
+        except ValidationError as exc:
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã lưu tài khoản “%(u)s”.", u=user.username), "success")
+            return redirect(url_for("admin.user_show", user_id=user.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@allow(MANAGERS)
+def user_password(user_id: int):
+    user = _load_user(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+        except ValidationError as exc:
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            if user.id == current_user.id:
+                login_user(user)  # this browser keeps going with the new session token
+            flash(
+                _("Đã đặt mật khẩu mới cho “%(u)s”; mọi phiên đăng nhập của tài khoản đã kết thúc.", u=user.username),
+                "success",
+            )
+            return redirect(url_for("admin.user_show", user_id=user.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_password.html", form=form, user=user), status
+
+
+@bp.route("/audit")
+@allow(ADMINS)
+def audit():
+    filters = AuditFilterForm(formdata=request.args)
+    entities, actions = services.audit_vocabulary()
+    filters.entity.choices = [("", _("Tất cả"))] + [(e, e) for e in entities]
+    filters.action.choices = [("", _("Tất cả"))] + [
+        (a, str(AUDIT_ACTIONS.get(a, a))) for a in sorted(set(actions) | set(AUDIT_ACTIONS))
+    ]
+    if request.args and not filters.validate():
+        return render_template("admin/audit.html", filters=filters, page=None), 400
+    stmt = services.audit_query(
+        entity=filters.entity.data or None,
+        entity_id=int(filters.entity_id.data) if filters.entity_id.data else None,
+        action=filters.action.data or None,
+        actor=filters.actor.data or "",
+        since=filters.since.data,
+        until=filters.until.data,
+    )
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/audit.html", filters=filters, page=page)

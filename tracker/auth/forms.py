@@ -1,7 +1,11 @@
+from datetime import datetime
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import ValidationError as WTFValidationError
 
 from tracker.auth.models import Role
 
@@ -23,21 +27,126 @@ class PasswordForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+def _full_name_field():
+    return StringField(_l("Họ và tên"), validators=[Length(max=200, message=_l("Họ và tên dài tối đa 200 ký tự."))])
+
+
+def _role_field():
+    # The choices are narrowed per user in the view; the service has the last word on what may be granted.
+    return SelectField(_l("Vai trò"), choices=Role.choices, validate_choice=False)
+
+
+def _unit_code_field():
+    return StringField(
+        _l("Mã đơn vị"),
+        description=_l(
+            "Mã đơn vị hành chính, ví dụ 19 (Thái Nguyên) hoặc 05860 (phường Phổ Yên). "
+            "Bắt buộc trừ vai trò quản trị hệ thống."
+        ),
+    )
+
+
+class _RoleCheck:
+    def validate_role(self, field):
+        if field.data not in {r.value for r in Role}:
+            raise WTFValidationError(_l("Vai trò không hợp lệ."))
+
+
+class NewUserForm(_RoleCheck, FlaskForm):
     username = StringField(
-        _l("Tên đăng nhập"), validators=[DataRequired(_l("Hãy nhập tên đăng nhập.")), Length(max=64)]
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(_l("Hãy nhập tên đăng nhập.")), Length(max=64, message=_l("Tối đa 64 ký tự."))],
     )
-    full_name = StringField(_l("Họ và tên"), validators=[Length(max=200)])
-    role = SelectField(_l("Vai trò"), choices=Role.choices)
-    unit_code = StringField(
-        _l("Mã đơn vị"), description=_l("Mã đơn vị hành chính, ví dụ 19 (Thái Nguyên) hoặc 05860 (phường Phổ Yên).")
+    full_name = _full_name_field()
+    role = _role_field()
+    unit_code = _unit_code_field()
+    password = PasswordField(
+        _l("Mật khẩu ban đầu"),
+        validators=[DataRequired(_l("Hãy nhập mật khẩu."))],
+        description=_l("Ít nhất 10 ký tự, có cả chữ và số hoặc ký tự đặc biệt."),
     )
-    is_active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
-class NewUserForm(UserForm):
-    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(_l("Hãy nhập mật khẩu."))])
+class UserForm(_RoleCheck, FlaskForm):
+    """Edit an account; `version` is the row version the form was opened with (stale → 409)."""
+
+    full_name = _full_name_field()
+    role = _role_field()
+    unit_code = _unit_code_field()
+    is_active = BooleanField(
+        _l("Đang hoạt động"), description=_l("Bỏ chọn để khóa tài khoản: mọi phiên đăng nhập và mã API bị thu hồi.")
+    )
+    version = HiddenField()
+
+    def validate_version(self, field):
+        if not (field.data or "").isdigit():
+            raise WTFValidationError(_l("Biểu mẫu thiếu thông tin phiên bản; hãy tải lại trang."))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Hãy nhập mật khẩu mới."))])
+    password = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[DataRequired(_l("Hãy nhập mật khẩu mới."))],
+        description=_l("Ít nhất 10 ký tự, có cả chữ và số hoặc ký tự đặc biệt."),
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Hãy nhập lại mật khẩu mới.")),
+            EqualTo("password", _l("Hai mật khẩu không khớp.")),
+        ],
+    )
+
+
+class DayField(StringField):
+    """A calendar day typed as dd/mm/yyyy (or ISO yyyy-mm-dd); `data` is a date or None."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError(_("Ngày “%(v)s” không hợp lệ; hãy nhập theo dạng dd/mm/yyyy.", v=text))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+
+class _FilterForm(FlaskForm):
+    """A GET filter form: read from the query string, no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+class UserFilterForm(_FilterForm):
+    q = StringField(_l("Tìm theo tên"))
+    role = SelectField(_l("Vai trò"), choices=lambda: [("", _("Tất cả"))] + Role.choices(), validate_choice=False)
+    active = SelectField(
+        _l("Trạng thái"),
+        choices=lambda: [("", _("Tất cả")), ("1", _("Đang hoạt động")), ("0", _("Đã khóa"))],
+        validate_choice=False,
+    )
+
+
+class AuditFilterForm(_FilterForm):
+    entity = SelectField(_l("Đối tượng"), validate_choice=False)
+    entity_id = StringField(
+        _l("Mã số"), validators=[Optional(), Regexp(r"^\d+$", message=_l("Mã số phải là số nguyên dương."))]
+    )
+    action = SelectField(_l("Thao tác"), validate_choice=False)
+    actor = StringField(_l("Người thực hiện"))
+    since = DayField(_l("Từ ngày"), description=_l("dd/mm/yyyy"))
+    until = DayField(_l("Đến ngày"), description=_l("dd/mm/yyyy"))
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise WTFValidationError(_l("“Đến ngày” phải sau hoặc bằng “Từ ngày”."))

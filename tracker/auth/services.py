@@ -1,17 +1,25 @@
 """Accounts: creation, authentication, passwords, deactivation, API tokens. Callers commit."""
 
 import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit
+from tracker.audit import AuditEvent
+from tracker.auth.access import in_scope
 from tracker.auth.models import ApiToken, Role, User, hash_token
 from tracker.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from tracker.db import utcnow
-from tracker.errors import ValidationError
+from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.units.models import Unit
+from tracker.units.services import get_by_code, subtree_select
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -129,3 +137,171 @@ def user_by_api_token(token: str) -> User | None:
     if row is None or not row.user.is_active:
         return None
     return row.user
+
+
+# Account administration: what one user may do to another's account.
+
+
+def may_manage_user(actor: User, user: User) -> bool:
+    """Admins manage every account; managers manage non-admin accounts of units in their scope."""
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.MANAGER and user.role != Role.ADMIN and in_scope(actor, user.unit_id)
+
+
+def grantable_roles(actor: User) -> list[Role]:
+    """The roles this user may give: admins any, managers anything but admin."""
+    return list(Role) if actor.role == Role.ADMIN else [Role.MANAGER, Role.MEMBER, Role.VIEWER]
+
+
+def users_query(actor: User, *, role: str | None = None, active: bool | None = None, q: str = "") -> Select:
+    """A SELECT of the accounts the actor manages, filtered by role, state and a name fragment."""
+    stmt = select(User).options(selectinload(User.unit))
+    if actor.role != Role.ADMIN:
+        if actor.unit_id is None:
+            stmt = stmt.where(false())
+        else:
+            stmt = stmt.where(User.unit_id.in_(subtree_select(actor.unit_id)), User.role != Role.ADMIN)
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role == Role(role))
+    if active is not None:
+        stmt = stmt.where(User.is_active.is_(active))
+    q = (q or "").strip()
+    if q:
+        pattern = _contains(q)
+        stmt = stmt.where(or_(User.username.ilike(pattern, escape="\\"), User.full_name.ilike(pattern, escape="\\")))
+    return stmt.order_by(User.username)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, its wildcards escaped (escape char '\\')."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _collect(errors: dict, check, *args):
+    """Run one check, keeping its field messages so a form can show every problem at once."""
+    try:
+        return check(*args)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+        return None
+
+
+def _role(value: Role | str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationError({"role": _("Vai trò không hợp lệ.")}) from None
+
+
+def _unit(code: str | None) -> Unit | None:
+    return get_by_code(code) if (code or "").strip() else None
+
+
+def _check_grant(actor: User, role: Role | None, unit: Unit | None) -> None:
+    errors = {}
+    if role is not None and role not in grantable_roles(actor):
+        errors["role"] = _("Bạn không có quyền cấp vai trò “%(role)s”.", role=role.label)
+    if actor.role != Role.ADMIN and unit is not None and not in_scope(actor, unit.id):
+        errors["unit"] = _("Đơn vị “%(name)s” nằm ngoài phạm vi bạn quản lý.", name=unit.name)
+    if errors:
+        raise ValidationError(errors)
+
+
+def add_user(
+    actor: User, *, username: str, password: str, role: Role | str, unit_code: str | None, full_name: str = ""
+) -> User:
+    """Create an account on behalf of `actor`, who may only grant roles and units within their own rights."""
+    errors: dict[str, str] = {}
+    role = _collect(errors, _role, role)
+    unit = _collect(errors, _unit, unit_code)
+    if "unit" not in errors:
+        _collect(errors, _check_grant, actor, role, unit)
+        if role is not None:
+            _collect(errors, _check_scope, role, unit)
+    username = _collect(errors, _check_username, username) or username
+    problem = password_problem(password, username)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise ValidationError(errors)
+    return create_user(username, password, role, unit, full_name)
+
+
+def edit_user(
+    actor: User,
+    user: User,
+    *,
+    version: int,
+    full_name: str,
+    role: Role | str,
+    unit_code: str | None,
+    is_active: bool,
+) -> User:
+    """Edit an account opened at `version` (StaleVersion if it changed since); deactivating ends its access."""
+    if version != user.version:
+        raise StaleVersion()
+    errors: dict[str, str] = {}
+    role = _collect(errors, _role, role)
+    unit = _collect(errors, _unit, unit_code)
+    if "unit" not in errors:
+        _collect(errors, _check_grant, actor, role, unit)
+        if role is not None:
+            _collect(errors, _check_scope, role, unit)
+    if actor.id == user.id:
+        # Nobody locks themselves out: another administrator has to do that.
+        if not is_active:
+            errors["is_active"] = _("Bạn không thể tự khóa tài khoản của chính mình.")
+        if role is not None and role != user.role:
+            errors["role"] = _("Bạn không thể tự đổi vai trò của chính mình.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return update_user(user, full_name=full_name, role=role, unit=unit, is_active=is_active)
+    except StaleDataError:
+        raise StaleVersion() from None
+
+
+def reset_password(user: User, password: str) -> None:
+    """An administrator sets a new password: every session of the account ends; the reset is audited."""
+    set_password(user, password)
+    audit.record("password_reset", "users", user.id)
+
+
+def audit_query(
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    action: str | None = None,
+    actor: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> Select:
+    """A SELECT of audit events, newest first; `since`/`until` are whole days in the app's time zone."""
+    stmt = select(AuditEvent)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    actor = (actor or "").strip()
+    if actor:
+        stmt = stmt.where(AuditEvent.actor_name.ilike(_contains(actor), escape="\\"))
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= _day_start(since))
+    if until is not None:
+        stmt = stmt.where(AuditEvent.at < _day_start(until + timedelta(days=1)))
+    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of `day` where the users are (BABEL_DEFAULT_TIMEZONE), in UTC as stored."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(str(get_timezone()))).astimezone(UTC)
+
+
+def audit_vocabulary() -> tuple[list[str], list[str]]:
+    """The entities and actions present in the audit trail, for the filter lists."""
+    entities = db.session.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).all()
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return list(entities), list(actions)

@@ -2,14 +2,16 @@
 
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.documents.models import Document
-from tracker.errors import ValidationError
+from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.text import clean
 from tracker.units.models import Unit
@@ -89,11 +91,36 @@ def create_document(unit: Unit, reference: str, issued_on: date | None, title: s
     return document
 
 
-def update_document(document: Document, reference: str, issued_on: date | None, title: str) -> Document:
-    """Edit a document (reference re-parsed)."""
+def update_document(
+    document: Document, reference: str, issued_on: date | None, title: str, *, expected_version: int | None = None
+) -> Document:
+    """Edit a document (reference re-parsed); StaleVersion if it is no longer at `expected_version`."""
+    if expected_version is not None and expected_version != document.version:
+        raise StaleVersion()
     _apply(document, reference, issued_on, title)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:  # saved by someone else between our read and this write
+        raise StaleVersion() from exc
     return document
+
+
+def search(query: str = "", kind_code: str | None = None, unit_ids=None):
+    """A SELECT of documents by reference or title, kind and units (ids or a SELECT of ids), newest first."""
+    stmt = select(Document)
+    query = clean(query)
+    if query:
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        matches = [Document.reference.ilike(pattern, escape="\\"), Document.title.ilike(pattern, escape="\\")]
+        with suppress(ValidationError):  # '63-qđ/đu' finds '63-QĐ/ĐU' where the database folds only ASCII
+            matches.append(Document.reference == str(parse_reference(query)))
+        stmt = stmt.where(or_(*matches))
+    if kind_code:
+        stmt = stmt.where(Document.kind_code == kind_code)
+    if unit_ids is not None:
+        stmt = stmt.where(Document.unit_id.in_(unit_ids))
+    return stmt.order_by(Document.issued_on.desc().nulls_last(), Document.id.desc())
 
 
 def find_document(unit_id: int, reference: str) -> Document | None:

@@ -1,3 +1,133 @@
-from flask import Blueprint
+"""Documents (văn bản): the list of a scope, a document's page, create and edit."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from tracker import audit
+from tracker.auth.access import EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, load_in_scope
+from tracker.auth.models import Role
+from tracker.documents import services
+from tracker.documents.forms import DocumentFilterForm, EditDocumentForm, NewDocumentForm, kind_label
+from tracker.documents.models import Document
+from tracker.errors import StaleVersion, ValidationError
+from tracker.extensions import db
+from tracker.units.forms import show_errors
+from tracker.units.models import Unit
+from tracker.units.services import find_unit, subtree_select
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+FIELD_LABELS = {
+    "unit_id": _l("Đơn vị"),
+    "reference": _l("Số ký hiệu"),
+    "number": _l("Số"),
+    "kind_code": _l("Loại văn bản"),
+    "issuer_code": _l("Cơ quan ban hành"),
+    "issued_on": _l("Ngày ban hành"),
+    "title": _l("Trích yếu"),
+}
+
+
+def _scope_unit_ids(unit: Unit | None):
+    """The unit ids whose documents the list shows: a chosen unit's subtree, else the user's scope."""
+    if unit is not None:
+        return subtree_select(unit.id)
+    if current_user.role == Role.ADMIN:
+        return None
+    if current_user.unit_id is None:
+        return []
+    return subtree_select(current_user.unit_id)
+
+
+@bp.route("/")
+@allow(EVERYONE)
+def index():
+    form = DocumentFilterForm(formdata=request.args)
+    kind_code = form.kind_code.data if form.kind_code.data in services.KIND_CODES else None
+    unit = None
+    unit_id = request.args.get("unit_id", type=int)
+    if unit_id:
+        unit = db.get_or_404(Unit, unit_id)
+        check_scope(unit.id)
+    stmt = services.search(form.q.data or "", kind_code, _scope_unit_ids(unit)).options(selectinload(Document.unit))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    return render_template(
+        "documents/index.html", form=form, page=page, unit=unit, may_create=current_user.role in MANAGERS
+    )
+
+
+@bp.route("/<int:document_id>")
+@allow(EVERYONE)
+def show(document_id: int):
+    document = load_in_scope(Document, document_id)
+    return render_template(
+        "documents/show.html",
+        document=document,
+        kind=kind_label(document.kind_code),
+        events=audit.history("documents", document.id),
+        field_labels=FIELD_LABELS,
+        may_manage=can_manage(current_user, document.unit_id),
+    )
+
+
+def _default_unit_ref() -> str:
+    if request.args.get("unit"):
+        return request.args["unit"]
+    unit = current_user.unit
+    if unit is None:
+        return ""
+    return unit.code or f"#{unit.id}"
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(MANAGERS)
+def create():
+    form = NewDocumentForm(unit=_default_unit_ref())
+    if form.validate_on_submit():
+        try:
+            unit = find_unit(form.unit.data, "unit")
+            check_manage(unit.id)
+            document = services.create_document(unit, form.reference.data, form.issued_on.data, form.title.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("documents/form.html", form=form, document=None), 400
+        db.session.commit()
+        flash(_("Đã thêm văn bản %(ref)s.", ref=document.reference), "success")
+        return redirect(url_for("documents.show", document_id=document.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("documents/form.html", form=form, document=None), status
+
+
+@bp.route("/<int:document_id>/edit", methods=["GET", "POST"])
+@allow(MANAGERS)
+def edit(document_id: int):
+    document = load_in_scope(Document, document_id, manage=True)
+    form = EditDocumentForm(obj=document)
+    if form.validate_on_submit():
+        try:
+            services.update_document(
+                document,
+                form.reference.data,
+                form.issued_on.data,
+                form.title.data,
+                expected_version=int(form.version.data),
+            )
+        except StaleVersion:
+            db.session.rollback()
+            form.form_errors.append(
+                _("Văn bản này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi sửa lại.")
+            )
+            return render_template("documents/form.html", form=form, document=document), 409
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("documents/form.html", form=form, document=document), 400
+        db.session.commit()
+        flash(_("Đã lưu văn bản %(ref)s.", ref=document.reference), "success")
+        return redirect(url_for("documents.show", document_id=document.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("documents/form.html", form=form, document=document), status

@@ -1,3 +1,148 @@
-from flask import Blueprint
+"""Administrative units: browse and search the tree, a unit's page, and (admin) load and merge."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import false
+from sqlalchemy.orm import selectinload
+
+from tracker import audit
+from tracker.auth.access import ADMINS, EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, in_scope
+from tracker.auth.models import Role
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.formatting import number
+from tracker.units import services
+from tracker.units.forms import MergeForm, UnitFilterForm, UnitForm, show_errors
+from tracker.units.models import Unit, UnitKind
 
 bp = Blueprint("units", __name__, url_prefix="/units")
+
+FIELD_LABELS = {
+    "code": _l("Mã đơn vị"),
+    "name": _l("Tên đơn vị"),
+    "search_name": _l("Tên tìm kiếm"),
+    "kind": _l("Loại đơn vị"),
+    "parent_id": _l("Đơn vị cấp trên"),
+    "valid_from": _l("Hiệu lực từ"),
+    "valid_to": _l("Hiệu lực đến"),
+    "merged_into_id": _l("Sáp nhập vào"),
+}
+KINDS = frozenset(k.value for k in UnitKind)
+
+
+@bp.route("/")
+@allow(EVERYONE)
+def index():
+    form = UnitFilterForm(formdata=request.args)
+    query = (form.q.data or "").strip()
+    kind = form.kind.data if form.kind.data in KINDS else None
+    is_admin = current_user.role == Role.ADMIN
+    root = None
+    parent_id = request.args.get("parent_id", type=int)
+    if parent_id:
+        root = db.get_or_404(Unit, parent_id)
+        check_scope(root.id)
+    elif not is_admin:
+        root = current_user.unit
+    searching = bool(query or kind)
+    if searching:
+        stmt = services.search(query, kind, within=root.id if root else None)
+    elif root is not None:
+        stmt = services.search(parent_id=root.id)
+    else:
+        stmt = services.search().where(Unit.parent_id.is_(None))
+    if root is None and not is_admin:
+        stmt = stmt.where(false())  # an account without a unit sees no unit
+    stmt = stmt.options(selectinload(Unit.parent), selectinload(Unit.merged_into))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    counts = services.child_counts([u.id for u in page.items])
+    return render_template(
+        "units/index.html",
+        form=form,
+        page=page,
+        root=root,
+        root_parent_readable=root is not None and in_scope(current_user, root.parent_id),
+        searching=searching,
+        child_counts=counts,
+    )
+
+
+@bp.route("/<int:unit_id>")
+@allow(EVERYONE)
+def show(unit_id: int):
+    unit = db.session.get(
+        Unit,
+        unit_id,
+        options=[selectinload(Unit.children).selectinload(Unit.merged_into), selectinload(Unit.predecessors)],
+    )
+    if unit is None:
+        abort(404)
+    check_scope(unit.id)
+    return render_template(
+        "units/show.html",
+        unit=unit,
+        readable=lambda other_id: in_scope(current_user, other_id),
+        events=audit.history("units", unit.id),
+        field_labels=FIELD_LABELS,
+        may_manage=can_manage(current_user, unit.id),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(MANAGERS)
+def create():
+    form = UnitForm(parent=request.args.get("parent", ""))
+    if form.validate_on_submit():
+        try:
+            parent = services.find_unit(form.parent.data, "parent")
+            check_manage(parent.id)
+            unit = services.create_unit(
+                form.name.data, form.kind.data, parent, code=form.code.data, valid_from=form.valid_from.data
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("units/form.html", form=form), 400
+        db.session.commit()
+        flash(_("Đã thêm đơn vị “%(name)s”.", name=unit.name), "success")
+        return redirect(url_for("units.show", unit_id=unit.id))
+    return render_template("units/form.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/merge", methods=["GET", "POST"])
+@allow(ADMINS)
+def merge():
+    form = MergeForm(sources=request.args.get("sources", ""), into=request.args.get("into", ""))
+    if form.validate_on_submit():
+        try:
+            sources = services.find_units(form.sources.data, "sources")
+            into = services.find_unit(form.into.data, "into")
+            services.merge(sources, into, form.on.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("units/merge.html", form=form), 400
+        db.session.commit()
+        names = ", ".join(u.name for u in sources)
+        flash(_("Đã sáp nhập %(names)s vào “%(into)s”.", names=names, into=into.name), "success")
+        return redirect(url_for("units.show", unit_id=into.id))
+    return render_template("units/merge.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/load", methods=["POST"])
+@allow(ADMINS)
+def load():
+    counts = services.load_official_units()
+    db.session.commit()
+    flash(
+        _(
+            "Đã nạp danh mục đơn vị hành chính: %(created)s mới, %(updated)s cập nhật, %(unchanged)s không đổi.",
+            created=number(counts["created"]),
+            updated=number(counts["updated"]),
+            unchanged=number(counts["unchanged"]),
+        ),
+        "success",
+    )
+    return redirect(url_for("units.index"))

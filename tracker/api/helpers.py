@@ -1,0 +1,168 @@
+"""Reading JSON bodies and query strings, loading rows, paging: one Vietnamese message per bad field."""
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import false
+from werkzeug.exceptions import BadRequest
+
+from tracker.auth.models import Role
+from tracker.errors import ValidationError, abort_with
+from tracker.extensions import db
+from tracker.units.services import subtree_select
+
+MAX_PER_PAGE = 200
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def json_object() -> dict:
+    """The request body as a JSON object; a 400 when it is not JSON or not an object."""
+    try:
+        data = request.get_json(force=True)
+    except BadRequest:
+        abort_with(400, _("Nội dung gửi lên không phải JSON hợp lệ."))
+    if not isinstance(data, dict):
+        abort_with(400, _("Nội dung gửi lên phải là một đối tượng JSON ({...})."))
+    return data
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class Fields:
+    """Typed reads of a JSON object's fields; every problem is kept, then raised together by check()."""
+
+    def __init__(self, data: dict, accepted: Iterable[str], read_only: Iterable[str] = ()):
+        self.data = data
+        self.errors: dict[str, str] = {}
+        known = set(accepted) | set(read_only)
+        for key in data:
+            if key not in known:
+                self.errors[key] = _("Trường “%(name)s” không được hỗ trợ.", name=key)
+
+    def _get(self, name: str, required: str | None, default):
+        """(value, given): an absent field takes `default`; a required one with no value is an error."""
+        if name not in self.data:
+            if required and default is None:
+                self.errors[name] = required
+            return default, False
+        if self.data[name] is None:
+            if required:
+                self.errors[name] = required
+            return None, False
+        return self.data[name], True
+
+    def integer(self, name: str, required: str | None = None, default: int | None = None) -> int | None:
+        value, given = self._get(name, required, default)
+        if given and not _is_int(value):
+            self.errors[name] = _("Trường “%(name)s” phải là số nguyên.", name=name)
+            return None
+        return value
+
+    def text(self, name: str, required: str | None = None, default: str | None = None) -> str | None:
+        value, given = self._get(name, required, default)
+        if given and not isinstance(value, str):
+            self.errors[name] = _("Trường “%(name)s” phải là chuỗi ký tự.", name=name)
+            return None
+        if given and required and not value.strip():
+            self.errors[name] = required
+        return value
+
+    def date(self, name: str, default: date | None = None) -> date | None:
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        if value is None:
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.errors[name] = _(
+                "Ngày “%(value)s” không hợp lệ: dùng dạng YYYY-MM-DD, ví dụ 2021-11-09.", value=str(value)
+            )
+        return parsed
+
+    def check(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def parse_date(value) -> date | None:
+    """An ISO calendar date 'YYYY-MM-DD' that exists (not 2021-02-31), else None."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def query_int(name: str, errors: dict[str, str], minimum: int | None = None) -> int | None:
+    """An integer query parameter (None when absent); a message goes into `errors` when it is not one."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"-?\d{1,18}", raw) or (minimum is not None and int(raw) < minimum):
+        errors[name] = (
+            _("Tham số “%(name)s” phải là số nguyên từ %(min)d trở lên.", name=name, min=minimum)
+            if minimum is not None
+            else _("Tham số “%(name)s” phải là số nguyên.", name=name)
+        )
+        return None
+    return int(raw)
+
+
+def query_choice(name: str, choices: Iterable[str], errors: dict[str, str], normalise: Callable = str) -> str | None:
+    """A query parameter that must be one of `choices` (None when absent)."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    by_key = {normalise(c): c for c in choices}
+    if normalise(raw) not in by_key:
+        errors[name] = _(
+            "Giá trị “%(value)s” của “%(name)s” không có; dùng một trong: %(choices)s.",
+            value=raw,
+            name=name,
+            choices=", ".join(by_key.values()),
+        )
+        return None
+    return by_key[normalise(raw)]
+
+
+def paging(errors: dict[str, str]) -> tuple[int, int]:
+    """?page= (from 1) and ?per_page= (default PER_PAGE, capped at MAX_PER_PAGE)."""
+    page = query_int("page", errors, minimum=1) or 1
+    per_page = query_int("per_page", errors, minimum=1) or current_app.config["PER_PAGE"]
+    return page, min(per_page, MAX_PER_PAGE)
+
+
+def page_of(stmt, page: int, per_page: int, serialise: Callable) -> dict:
+    """One page of a SELECT as {"items", "total", "page", "per_page"}."""
+    result = db.paginate(stmt, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+    return {
+        "items": [serialise(row) for row in result.items],
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+def in_scope_clause(unit_column):
+    """A WHERE clause keeping the rows whose unit the current user may read (everything for an admin)."""
+    if current_user.role == Role.ADMIN:
+        return None
+    if current_user.unit_id is None:
+        return false()
+    return unit_column.in_(subtree_select(current_user.unit_id))
+
+
+def get_or_404(model, ident: int, not_found: str):
+    """The row with this id, or a 404 naming what was looked for (scope is checked by the caller)."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort_with(404, not_found)
+    return obj

@@ -1,0 +1,73 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from tracker.documents.services import KIND_CODES
+from tracker.units.forms import UNIT_REF_HELP, date_field
+
+KIND_LABELS = {
+    "NQ": _l("Nghị quyết"),
+    "QĐ": _l("Quyết định"),
+    "CT": _l("Chỉ thị"),
+    "QC": _l("Quy chế"),
+    "QyĐ": _l("Quy định"),
+    "TB": _l("Thông báo"),
+    "HD": _l("Hướng dẫn"),
+    "CTr": _l("Chương trình"),
+    "KH": _l("Kế hoạch"),
+    "PA": _l("Phương án"),
+    "ĐA": _l("Đề án"),
+    "BC": _l("Báo cáo"),
+    "BB": _l("Biên bản"),
+    "TTr": _l("Tờ trình"),
+    "CĐ": _l("Công điện"),
+    "GM": _l("Giấy mời"),
+    "TT": _l("Thông tư"),
+    "NĐ": _l("Nghị định"),
+    "CV": _l("Công văn"),
+    "TC": _l("Thông cáo"),
+}
+
+
+def kind_label(code: str) -> str:
+    return str(KIND_LABELS.get(code, code))
+
+
+class DocumentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Tìm theo số ký hiệu hoặc trích yếu"))
+    kind_code = SelectField(
+        _l("Loại văn bản"), choices=lambda: [("", _l("Tất cả"))] + [(k, f"{k} — {kind_label(k)}") for k in KIND_CODES]
+    )
+
+
+class DocumentForm(FlaskForm):
+    reference = StringField(
+        _l("Số ký hiệu"),
+        validators=[
+            DataRequired(_l("Hãy nhập số ký hiệu của văn bản.")),
+            Length(max=80, message=_l("Số ký hiệu dài tối đa 80 ký tự.")),
+        ],
+        description=_l("Ví dụ 37/KH-UBND (văn bản nhà nước) hoặc 63-QĐ/ĐU (văn bản của Đảng)."),
+    )
+    issued_on = date_field(_l("Ngày ban hành"))
+    title = TextAreaField(_l("Trích yếu"), validators=[DataRequired(_l("Hãy nhập trích yếu của văn bản."))])
+
+
+class NewDocumentForm(DocumentForm):
+    unit = StringField(
+        _l("Đơn vị ban hành"),
+        validators=[DataRequired(_l("Hãy nhập mã đơn vị."))],
+        description=UNIT_REF_HELP,
+    )
+
+
+class EditDocumentForm(DocumentForm):
+    version = HiddenField()
+
+    def validate_version(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("Thiếu phiên bản của văn bản: hãy tải lại trang rồi sửa lại."))
