@@ -1,0 +1,124 @@
+"""Deny by default: every route × every role, against an explicit table of who may use what.
+
+A new route fails `test_table_covers_every_route` until it is added here with its roles."""
+
+import pytest
+
+from tests import factories
+from tracker.auth.access import allow
+from tracker.extensions import db
+
+A, M, E, V = "admin", "manager", "member", "viewer"
+ALL = {A, M, E, V}
+PUBLIC = "public"
+
+# (endpoint, method) → roles that may use it (or PUBLIC).
+TABLE = {
+    ("auth.login", "GET"): PUBLIC,
+    ("auth.login", "POST"): PUBLIC,
+    ("auth.logout", "POST"): ALL,
+    ("auth.password", "GET"): ALL,
+    ("auth.password", "POST"): ALL,
+    ("dashboards.index", "GET"): ALL,
+    ("units.index", "GET"): ALL,
+    ("units.show", "GET"): ALL,
+    ("units.create", "GET"): {A, M},
+    ("units.create", "POST"): {A, M},
+    ("units.merge", "GET"): {A},
+    ("units.merge", "POST"): {A},
+    ("units.load", "POST"): {A},
+    ("documents.index", "GET"): ALL,
+    ("documents.show", "GET"): ALL,
+    ("documents.create", "GET"): {A, M},
+    ("documents.create", "POST"): {A, M},
+    ("documents.edit", "GET"): {A, M},
+    ("documents.edit", "POST"): {A, M},
+    ("admin.users", "GET"): {A, M},
+    ("admin.user_show", "GET"): {A, M},
+    ("admin.user_new", "GET"): {A, M},
+    ("admin.user_new", "POST"): {A, M},
+    ("admin.user_edit", "GET"): {A, M},
+    ("admin.user_edit", "POST"): {A, M},
+    ("admin.user_password", "GET"): {A, M},
+    ("admin.user_password", "POST"): {A, M},
+    ("admin.audit", "GET"): {A},
+    ("api.openapi", "GET"): PUBLIC,
+    ("api.list_units", "GET"): ALL,
+    ("api.get_unit", "GET"): ALL,
+    ("api.list_documents", "GET"): ALL,
+    ("api.get_document", "GET"): ALL,
+    ("api.create_document", "POST"): {A, M},
+    ("api.update_document", "PATCH"): {A, M},
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_table_covers_every_route(app):
+    declared = {(rule.endpoint, method) for rule, method in _routes(app)}
+    assert declared == set(TABLE), "routes missing from (or stale in) the access table"
+
+
+def test_every_view_names_who_may_use_it(app):
+    for rule, _method in _routes(app):
+        assert hasattr(app.view_functions[rule.endpoint], "access"), rule.endpoint
+
+
+@pytest.fixture
+def world(app, users, ward):
+    document = factories.create_document(ward)
+    db.session.commit()
+    return {"unit_id": ward.id, "document_id": document.id, "user_id": users["viewer"].id}
+
+
+def _url(rule, world):
+    return rule.build({name: world[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def _request(client, method, url):
+    if method == "GET":
+        return client.get(url)
+    if url.startswith("/api/"):
+        return client.open(url, method=method, json={})
+    return client.open(url, method=method, data={})
+
+
+@pytest.mark.parametrize("role", [None, A, M, E, V], ids=["anonymous", A, M, E, V])
+def test_every_route_for_every_role(app, client, auth, world, role):
+    if role:
+        assert auth.login(role).status_code == 302
+    problems = []
+    for rule, method in _routes(app):
+        if (rule.endpoint, method) == ("auth.logout", "POST"):
+            continue  # would end the walk's own session; covered in test_auth
+        allowed = TABLE[(rule.endpoint, method)]
+        response = _request(client, method, _url(rule, world))
+        status = response.status_code
+        if allowed == PUBLIC or (role and role in allowed):
+            ok = status < 500 and status not in (401, 403)
+        elif role is None:
+            ok = (
+                status == 401
+                if rule.rule.startswith("/api/")
+                else (status == 302 and "/login" in response.headers["Location"])
+            )
+        else:
+            ok = status == 403
+        if not ok:
+            problems.append(f"{method} {rule.rule} as {role or 'anonymous'}: {status}")
+    assert problems == []
+
+
+def test_a_route_that_names_nobody_is_refused(app, client, auth, users):
+    app.add_url_rule("/_test/unmarked", "unmarked", lambda: "secret")
+    app.add_url_rule("/_test/admins", "admins", allow({A})(lambda: "ok"))
+    assert client.get("/_test/unmarked").status_code == 302
+    auth.login("admin")
+    assert client.get("/_test/unmarked").status_code == 403
+    assert client.get("/_test/admins").status_code == 200
