@@ -233,7 +233,9 @@ def test_weak_reset_password_is_refused(client, auth, users):
     member = users["member"]
     old_hash = member.password_hash
     auth.login("admin")
-    response = client.post(f"/admin/users/{member.id}/password", data={"password": "member1234", "confirm": "member1234"})
+    response = client.post(
+        f"/admin/users/{member.id}/password", data={"password": "member1234", "confirm": "member1234"}
+    )
     assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), "password") == "Mật khẩu không được chứa tên đăng nhập."
     db.session.expire_all()
@@ -246,7 +248,8 @@ def test_stale_version_is_a_conflict_and_overwrites_nothing(app, client, auth, u
     opened = edit_data(viewer, full_name="Bản của quản trị")
     # Someone else saves first.
     manager = signed_in(app, "manager")
-    assert manager.post(f"/admin/users/{viewer.id}/edit", data=edit_data(viewer, full_name="Bản của thư ký")).status_code == 302
+    first = manager.post(f"/admin/users/{viewer.id}/edit", data=edit_data(viewer, full_name="Bản của thư ký"))
+    assert first.status_code == 302
 
     response = client.post(f"/admin/users/{viewer.id}/edit", data=opened)
     assert response.status_code == 409
@@ -255,3 +258,13 @@ def test_stale_version_is_a_conflict_and_overwrites_nothing(app, client, auth, u
     assert 'value="Bản của thư ký"' in html  # the form now shows what is saved
     db.session.expire_all()
     assert viewer.full_name == "Bản của thư ký"
+
+
+def test_edit_without_a_version_is_refused(client, auth, users):
+    auth.login("admin")
+    viewer = users["viewer"]
+    response = client.post(f"/admin/users/{viewer.id}/edit", data=edit_data(viewer, full_name="Ai đó", version=None))
+    assert response.status_code == 400
+    assert "Biểu mẫu thiếu thông tin phiên bản; hãy tải lại trang." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert viewer.full_name == "Viewer"

@@ -4,25 +4,14 @@ import re
 from datetime import date
 
 import pytest
-from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from tests import factories
 from tracker.auth.models import ApiToken
 from tracker.auth.services import issue_api_token
 from tracker.documents.models import Document
 from tracker.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def fresh_identity_per_request(app):
-    # The app fixture keeps one app context open and Flask reuses it for test requests, so `g` (where
-    # Flask-Login caches the user) would carry one request's identity into the next; a deployed app gets a
-    # new context per request.
-    @app.teardown_request
-    def forget_identity(exc):
-        g.pop("_login_user", None)
-        g.pop("audit_actor", None)
 
 
 def bearer(user) -> dict:
@@ -47,9 +36,8 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 
 def new_document(ward, **overrides) -> dict:
-    return {"unit_id": ward.id, "reference": "37/KH-UBND", "issued_on": "2021-11-09", "title": "Kế hoạch CĐS"} | (
-        overrides
-    )
+    fields = {"unit_id": ward.id, "reference": "37/KH-UBND", "issued_on": "2021-11-09", "title": "Kế hoạch CĐS"}
+    return fields | overrides
 
 
 # --- authentication -------------------------------------------------------------------------------------------
@@ -237,6 +225,7 @@ def test_create_document_reports_every_bad_field_at_once(client, users):
     response = client.post("/api/v1/documents", json={"issued_on": "9/11/2021"}, headers=bearer(users["admin"]))
     error = assert_error(response, 422)
     assert set(error["fields"]) == {"unit_id", "reference", "issued_on", "title"}
+    assert error["message"] == "Dữ liệu gửi lên có 4 trường không hợp lệ."
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b"[1, 2]", b'"text"'])
@@ -267,6 +256,22 @@ def test_patch_document_and_stale_version(client, users, ward):
 
     cleared = client.patch(url, json={"version": 2, "issued_on": None}, headers=headers)
     assert (cleared.status_code, cleared.json["issued_on"], cleared.json["version"]) == (200, None, 3)
+
+
+def test_patch_losing_a_race_is_409(client, users, ward):
+    document = factories.create_document(ward)
+    headers = bearer(users["manager"])
+
+    @event.listens_for(Session, "before_flush", once=True)
+    def someone_else_saves_first(session, flush_context, instances):
+        # Lands between the view's read (version 1) and its versioned UPDATE.
+        session.connection().execute(update(Document).values(version=Document.version + 1))
+
+    body = {"version": 1, "title": "Mới"}
+    response = client.patch(f"/api/v1/documents/{document.id}", json=body, headers=headers)
+    assert "version" in assert_error(response, 409, "conflict")["fields"]
+    saved = db.session.get(Document, document.id)
+    assert (saved.title, saved.version) == ("Kế hoạch chuyển đổi số", 1)
 
 
 @pytest.mark.parametrize(
@@ -317,9 +322,9 @@ def test_list_documents_in_scope_with_filters(client, users, province, ward):
     paged = client.get("/api/v1/documents?per_page=1&page=2", headers=viewer).json
     assert (paged["total"], paged["page"], paged["per_page"], len(paged["items"])) == (2, 2, 1, 1)
     assert_error(client.get(f"/api/v1/documents?unit_id={other_ward.id}", headers=viewer), 403)
-    assert set(assert_error(client.get("/api/v1/documents?kind_code=XYZ", headers=viewer), 422)["fields"]) == {
-        "kind_code"
-    }
+    for query, field in (("kind_code=XYZ", "kind_code"), ("unit_id=999999", "unit_id"), ("page=-1", "page")):
+        error = assert_error(client.get(f"/api/v1/documents?{query}", headers=viewer), 422, "invalid")
+        assert set(error["fields"]) == {field}
 
 
 def test_unknown_api_path_and_method_answer_json(client, users):

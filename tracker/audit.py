@@ -68,7 +68,7 @@ def _is_audited(obj) -> bool:
 
 
 def _columns(obj):
-    excluded = getattr(type(obj), "AUDIT_EXCLUDE", frozenset()) | {"created_at", "updated_at", "version"}
+    excluded = getattr(type(obj), "AUDIT_EXCLUDE", frozenset()) | {"id", "created_at", "updated_at", "version"}
     return [a for a in inspect(obj).mapper.column_attrs if a.key not in excluded]
 
 
@@ -104,6 +104,22 @@ def _row(action, entity, entity_id, changes):
         "changes": changes,
         "ip": ip,
     }
+
+
+@event.listens_for(db.Model, "attribute_instrument", propagate=True)
+def _keep_old_values(cls, key, inst):
+    # Load the old value before a column is overwritten (active history), so that a field set on an
+    # expired row still diffs against what the database held, and a no-op write records nothing.
+    if _is_audited_class(cls) and hasattr(inst, "property") and hasattr(inst.property, "columns"):
+        event.listen(inst, "set", _passthrough, active_history=True, retval=True)
+
+
+def _passthrough(target, value, oldvalue, initiator):
+    return value
+
+
+def _is_audited_class(cls) -> bool:
+    return getattr(cls, "AUDITED", True) and cls is not AuditEvent
 
 
 @event.listens_for(Session, "after_flush")

@@ -2,26 +2,24 @@
 
 from flask import request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
 
 from tracker.api.helpers import (
     Fields,
     get_or_404,
-    in_scope_clause,
     json_object,
     page_of,
     paging,
     query_choice,
     query_int,
+    scope_unit_ids,
 )
 from tracker.api.schemas import document_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.documents import services
 from tracker.documents.models import Document
-from tracker.errors import StaleVersion, ValidationError
+from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.text import clean
 from tracker.units.models import Unit
 from tracker.units.services import subtree_select
 
@@ -36,11 +34,6 @@ def _required() -> dict[str, str]:
         "title": _("Hãy nhập trích yếu của văn bản."),
         "version": _("Hãy gửi kèm phiên bản (version) của văn bản đã đọc, để không ghi đè thay đổi của người khác."),
     }
-
-
-def _like(query: str) -> str:
-    escaped = clean(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _unit(unit_id: int | None, fields: Fields) -> Unit | None:
@@ -61,22 +54,15 @@ def list_documents():
     page, per_page = paging(errors)
     if errors:
         raise ValidationError(errors)
-    stmt = select(Document)
-    scope = in_scope_clause(Document.unit_id)
-    if scope is not None:
-        stmt = stmt.where(scope)
+    if unit_id is not None and db.session.get(Unit, unit_id) is None:
+        raise ValidationError({"unit_id": _("Không có đơn vị nào có id %(id)d.", id=unit_id)})
     if unit_id is not None:
         check_scope(unit_id)
-        stmt = stmt.where(Document.unit_id.in_(subtree_select(unit_id)))
-    if kind_code:
-        stmt = stmt.where(Document.kind_code == kind_code)
-    q = request.args.get("q", "")
-    if clean(q):
-        pattern = _like(q)
-        stmt = stmt.where(
-            or_(Document.reference.ilike(pattern, escape="\\"), Document.title.ilike(pattern, escape="\\"))
-        )
-    stmt = stmt.order_by(Document.issued_on.desc().nulls_last(), Document.id.desc())
+        # A unit in scope has its whole subtree in scope, so this filter is also the scope filter.
+        unit_ids = subtree_select(unit_id)
+    else:
+        unit_ids = scope_unit_ids()
+    stmt = services.search(request.args.get("q", ""), kind_code, unit_ids)
     return page_of(stmt, page, per_page, document_json)
 
 
@@ -120,15 +106,6 @@ def update_document(document_id: int):
     issued_on = fields.date("issued_on", default=document.issued_on)
     title = fields.text("title", need["title"], default=document.title)
     fields.check()
-    if version != document.version:
-        raise StaleVersion(
-            _(
-                "Văn bản đã được người khác cập nhật (phiên bản hiện tại %(current)d, bạn gửi %(sent)d). "
-                "Hãy tải bản mới nhất rồi sửa lại.",
-                current=document.version,
-                sent=version,
-            )
-        )
-    services.update_document(document, reference, issued_on, title)
+    services.update_document(document, reference, issued_on, title, expected_version=version)
     db.session.commit()
     return document_json(document)

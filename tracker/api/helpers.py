@@ -7,7 +7,6 @@ from datetime import date
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import false
 from werkzeug.exceptions import BadRequest
 
 from tracker.auth.models import Role
@@ -151,13 +150,13 @@ def page_of(stmt, page: int, per_page: int, serialise: Callable) -> dict:
     }
 
 
-def in_scope_clause(unit_column):
-    """A WHERE clause keeping the rows whose unit the current user may read (everything for an admin)."""
+def scope_unit_ids():
+    """The ids of the units the current user may read: None for an admin (all), else a SELECT (or [])."""
     if current_user.role == Role.ADMIN:
         return None
     if current_user.unit_id is None:
-        return false()
-    return unit_column.in_(subtree_select(current_user.unit_id))
+        return []
+    return subtree_select(current_user.unit_id)
 
 
 def get_or_404(model, ident: int, not_found: str):

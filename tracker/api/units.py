@@ -3,7 +3,7 @@
 from flask import request
 from flask_babel import gettext as _
 
-from tracker.api.helpers import get_or_404, in_scope_clause, page_of, paging, query_choice, query_int
+from tracker.api.helpers import get_or_404, page_of, paging, query_choice, query_int, scope_unit_ids
 from tracker.api.schemas import unit_detail_json, unit_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, allow, check_scope
@@ -22,9 +22,9 @@ def list_units():
     if errors:
         raise ValidationError(errors)
     stmt = services.search(request.args.get("q", ""), kind=kind, parent_id=parent_id)
-    scope = in_scope_clause(Unit.id)
+    scope = scope_unit_ids()
     if scope is not None:
-        stmt = stmt.where(scope)
+        stmt = stmt.where(Unit.id.in_(scope))
     return page_of(stmt, page, per_page, unit_json)
 
 

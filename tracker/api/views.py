@@ -2,7 +2,6 @@
 
 from flask import Blueprint
 from flask_babel import gettext as _
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth.access import public
 from tracker.errors import StaleVersion, ValidationError, json_error
@@ -17,6 +16,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.errorhandler(ValidationError)
 def invalid(exc: ValidationError):
     db.session.rollback()
+    if len(exc.fields) > 1:  # one message per field is in `fields`; joined they read badly
+        return json_error(422, _("Dữ liệu gửi lên có %(n)d trường không hợp lệ.", n=len(exc.fields)), exc.fields)
     return json_error(422, exc.message, exc.fields)
 
 
@@ -25,12 +26,6 @@ def stale(exc: StaleVersion):
     db.session.rollback()
     message = str(exc) or _("Dữ liệu đã được người khác cập nhật. Hãy tải bản mới nhất rồi sửa lại.")
     return json_error(409, message, {"version": message})
-
-
-@bp.errorhandler(StaleDataError)
-def raced(exc: StaleDataError):
-    # Another request saved the row between our read and our UPDATE: same answer as a stale version.
-    return stale(StaleVersion())
 
 
 @bp.get("/openapi.json")

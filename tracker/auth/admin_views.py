@@ -46,12 +46,12 @@ def _role_choices(form) -> None:
     form.role.choices = [(r.value, r.label) for r in services.grantable_roles(_actor())]
 
 
-def _edit_form(user: User, formdata=None) -> UserForm:
-    form = UserForm(
-        formdata=formdata,
-        obj=user,
-        unit_code=user.unit.code if user.unit else "",
-    )
+def _edit_form(user: User, submitted: bool = False) -> UserForm:
+    """The submitted form, or one filled from the saved row (so a missing `version` never passes as current)."""
+    if submitted:
+        form = UserForm(formdata=request.form)
+    else:
+        form = UserForm(formdata=None, obj=user, unit_code=user.unit.code if user.unit else "")
     _role_choices(form)
     return form
 
@@ -102,7 +102,7 @@ def user_show(user_id: int):
 @allow(MANAGERS)
 def user_edit(user_id: int):
     user = _load_user(user_id)
-    form = _edit_form(user, formdata=request.form if request.method == "POST" else None)
+    form = _edit_form(user, submitted=request.method == "POST")
     if request.method == "POST" and form.validate():
         try:
             services.edit_user(
@@ -130,8 +130,10 @@ def user_edit(user_id: int):
             db.session.commit()
             flash(_("Đã lưu tài khoản “%(u)s”.", u=user.username), "success")
             return redirect(url_for("admin.user_show", user_id=user.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    if request.method == "POST":
+        form.form_errors.extend(form.version.errors)  # a hidden field shows its error at the top
+        return render_template("admin/user_form.html", form=form, user=user), 400
+    return render_template("admin/user_form.html", form=form, user=user)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])

@@ -79,7 +79,7 @@ class UserForm(_RoleCheck, FlaskForm):
     version = HiddenField()
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        if not str(field.data or "").isdigit():
             raise WTFValidationError(_l("Biểu mẫu thiếu thông tin phiên bản; hãy tải lại trang."))
 
 

@@ -44,6 +44,15 @@ class DocumentFilterForm(FlaskForm):
     )
 
 
+class UnitChoiceForm(FlaskForm):
+    # Declared before DocumentForm: WTForms orders fields by declaration, so the unit comes first.
+    unit = StringField(
+        _l("Đơn vị ban hành"),
+        validators=[DataRequired(_l("Hãy nhập mã đơn vị."))],
+        description=UNIT_REF_HELP,
+    )
+
+
 class DocumentForm(FlaskForm):
     reference = StringField(
         _l("Số ký hiệu"),
@@ -57,17 +66,14 @@ class DocumentForm(FlaskForm):
     title = TextAreaField(_l("Trích yếu"), validators=[DataRequired(_l("Hãy nhập trích yếu của văn bản."))])
 
 
-class NewDocumentForm(DocumentForm):
-    unit = StringField(
-        _l("Đơn vị ban hành"),
-        validators=[DataRequired(_l("Hãy nhập mã đơn vị."))],
-        description=UNIT_REF_HELP,
-    )
+class NewDocumentForm(UnitChoiceForm, DocumentForm):
+    pass
 
 
 class EditDocumentForm(DocumentForm):
     version = HiddenField()
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        # The version must come from the submitted page: without it, the row's own (current) version would stand in.
+        if not (field.raw_data and field.raw_data[0].isdigit()):
             raise ValidationError(_l("Thiếu phiên bản của văn bản: hãy tải lại trang rồi sửa lại."))

@@ -16,7 +16,7 @@ from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.units.forms import show_errors
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, subtree_select
+from tracker.units.services import find_unit, subtree_select, unit_ref
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -28,6 +28,7 @@ FIELD_LABELS = {
     "issuer_code": _l("Cơ quan ban hành"),
     "issued_on": _l("Ngày ban hành"),
     "title": _l("Trích yếu"),
+    "id": _l("Số thứ tự"),
 }
 
 
@@ -74,12 +75,10 @@ def show(document_id: int):
 
 
 def _default_unit_ref() -> str:
+    """The unit named in the link that opened the form, else the user's own unit."""
     if request.args.get("unit"):
         return request.args["unit"]
-    unit = current_user.unit
-    if unit is None:
-        return ""
-    return unit.code or f"#{unit.id}"
+    return unit_ref(current_user.unit) if current_user.unit else ""
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -104,6 +104,11 @@ def get_by_code(code: str) -> Unit:
     return unit
 
 
+def unit_ref(unit: Unit) -> str:
+    """How forms name a unit: its official code, or '#id' when it has none."""
+    return unit.code or f"#{unit.id}"
+
+
 def find_unit(ref: str, field: str = "unit") -> Unit:
     """The unit named by its official code, or by '#id' (units outside the official list have no code)."""
     return find_units(ref, field)[0]
@@ -133,14 +138,20 @@ def find_units(refs: str, field: str = "unit") -> list[Unit]:
     return list(dict.fromkeys(found[r] for r in wanted))
 
 
-def child_counts(unit_ids: list[int]) -> dict[int, int]:
-    """How many units sit directly under each of these units."""
+def below_select(unit_id: int):
+    """A SELECT of the units one step below a unit: its children and the units merged into it."""
+    return search().where(or_(Unit.parent_id == unit_id, Unit.merged_into_id == unit_id))
+
+
+def below_counts(unit_ids: list[int]) -> dict[int, int]:
+    """How many units sit one step below each of these units (children and merged predecessors)."""
     if not unit_ids:
         return {}
+    edges = _edges_down()
     rows = db.session.execute(
-        select(Unit.parent_id, func.count(Unit.id)).where(Unit.parent_id.in_(unit_ids)).group_by(Unit.parent_id)
+        select(edges.c.up, func.count(edges.c.down)).where(edges.c.up.in_(unit_ids)).group_by(edges.c.up)
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def merge(sources: list[Unit], into: Unit, on: date) -> None:

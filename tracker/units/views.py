@@ -28,6 +28,7 @@ FIELD_LABELS = {
     "valid_from": _l("Hiệu lực từ"),
     "valid_to": _l("Hiệu lực đến"),
     "merged_into_id": _l("Sáp nhập vào"),
+    "id": _l("Số thứ tự"),
 }
 KINDS = frozenset(k.value for k in UnitKind)
 
@@ -50,14 +51,14 @@ def index():
     if searching:
         stmt = services.search(query, kind, within=root.id if root else None)
     elif root is not None:
-        stmt = services.search(parent_id=root.id)
+        stmt = services.below_select(root.id)
     else:
         stmt = services.search().where(Unit.parent_id.is_(None))
     if root is None and not is_admin:
         stmt = stmt.where(false())  # an account without a unit sees no unit
     stmt = stmt.options(selectinload(Unit.parent), selectinload(Unit.merged_into))
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
-    counts = services.child_counts([u.id for u in page.items])
+    counts = services.below_counts([u.id for u in page.items])
     return render_template(
         "units/index.html",
         form=form,
@@ -65,7 +66,7 @@ def index():
         root=root,
         root_parent_readable=root is not None and in_scope(current_user, root.parent_id),
         searching=searching,
-        child_counts=counts,
+        below_counts=counts,
     )
 
 
@@ -93,7 +94,8 @@ def show(unit_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @allow(MANAGERS)
 def create():
-    form = UnitForm(parent=request.args.get("parent", ""))
+    own = current_user.unit
+    form = UnitForm(parent=request.args.get("parent") or (services.unit_ref(own) if own else ""))
     if form.validate_on_submit():
         try:
             parent = services.find_unit(form.parent.data, "parent")
