@@ -265,6 +265,6 @@ def test_edit_without_a_version_is_refused(client, auth, users):
     viewer = users["viewer"]
     response = client.post(f"/admin/users/{viewer.id}/edit", data=edit_data(viewer, full_name="Ai đó", version=None))
     assert response.status_code == 400
-    assert "Biểu mẫu thiếu thông tin phiên bản; hãy tải lại trang." in response.get_data(as_text=True)
+    assert "Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi sửa lại." in response.get_data(as_text=True)
     db.session.expire_all()
     assert viewer.full_name == "Viewer"

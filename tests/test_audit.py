@@ -148,7 +148,7 @@ def test_audit_page_filters_by_date(client, auth, users):
     bad = client.get("/admin/audit?since=31/02/2025&entity_id=abc")
     assert bad.status_code == 400
     html = bad.get_data(as_text=True)
-    assert "Ngày “31/02/2025” không hợp lệ; hãy nhập theo dạng dd/mm/yyyy." in html
+    assert "Ngày “31/02/2025” không hợp lệ: hãy nhập theo dạng ngày/tháng/năm" in html
     assert "Mã số phải là số nguyên dương." in html
 
 

@@ -146,7 +146,7 @@ def test_edit_without_version_overwrites_nothing(client, auth, users, ward):
     auth.login("manager")
     page = client.post(f"/documents/{document.id}/edit", data={"reference": "37/KH-UBND", "title": "Không rõ bản"})
     assert page.status_code == 400
-    assert "Thiếu phiên bản" in page.get_data(as_text=True)
+    assert "thiếu thông tin phiên bản" in page.get_data(as_text=True)
     assert document.title == "Kế hoạch chuyển đổi số" and document.version == 1
 
 

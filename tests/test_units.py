@@ -203,7 +203,7 @@ def test_merge_needs_a_valid_date(client, auth, users, province, ward):
     auth.login("admin")
     page = client.post("/units/merge", data={"sources": "05898", "into": "05860", "on": "31/02/2025"})
     assert page.status_code == 400
-    assert field_error(page, "on").startswith("Ngày không hợp lệ")
+    assert field_error(page, "on").startswith("Ngày “31/02/2025” không hợp lệ")
 
 
 def test_merge_is_admin_only(client, auth, users):

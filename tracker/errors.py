@@ -23,6 +23,22 @@ class StaleVersion(Exception):
     """Someone saved this row since the form was opened (optimistic concurrency)."""
 
 
+def check_version(row, expected: int | None) -> None:
+    """StaleVersion unless the row is still at the version the form or API client read."""
+    if expected is not None and expected != row.version:
+        raise StaleVersion()
+
+
+def flush_versioned() -> None:
+    """Flush; a row saved by someone else between our read and this write becomes StaleVersion."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleVersion() from exc
+
+
 TITLES = {
     400: lambda: _("Yêu cầu không hợp lệ"),
     401: lambda: _("Cần đăng nhập"),

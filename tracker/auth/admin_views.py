@@ -11,6 +11,7 @@ from tracker.auth.forms import AuditFilterForm, NewUserForm, ResetPasswordForm, 
 from tracker.auth.models import User
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
+from tracker.forms import hidden_errors, show_errors
 from tracker.layout import AUDIT_ACTIONS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -31,15 +32,6 @@ def _load_user(user_id: int) -> User:
     if not services.may_manage_user(_actor(), user):
         abort(403)
     return user
-
-
-def _show_errors(form, exc: ValidationError) -> None:
-    for key, message in exc.fields.items():
-        field = getattr(form, _FIELD_OF.get(key, key), None)
-        if field is not None and hasattr(field, "errors") and key != "_":
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)
 
 
 def _role_choices(form) -> None:
@@ -82,7 +74,7 @@ def user_new():
                 full_name=form.full_name.data or "",
             )
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc, _FIELD_OF)
         else:
             db.session.commit()
             flash(_("Đã tạo tài khoản “%(u)s”.", u=user.username), "success")
@@ -108,7 +100,7 @@ def user_edit(user_id: int):
             services.edit_user(
                 _actor(),
                 user,
-                version=int(form.version.data),
+                version=form.version.number,
                 full_name=form.full_name.data or "",
                 role=form.role.data,
                 unit_code=form.unit_code.data,
@@ -125,13 +117,13 @@ def user_edit(user_id: int):
             )
             return render_template("admin/user_form.html", form=form, user=user), 409
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc, _FIELD_OF)
         else:
             db.session.commit()
             flash(_("Đã lưu tài khoản “%(u)s”.", u=user.username), "success")
             return redirect(url_for("admin.user_show", user_id=user.id))
     if request.method == "POST":
-        form.form_errors.extend(form.version.errors)  # a hidden field shows its error at the top
+        hidden_errors(form)
         return render_template("admin/user_form.html", form=form, user=user), 400
     return render_template("admin/user_form.html", form=form, user=user)
 
@@ -145,7 +137,7 @@ def user_password(user_id: int):
         try:
             services.reset_password(user, form.password.data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc, _FIELD_OF)
         else:
             db.session.commit()
             if user.id == current_user.id:

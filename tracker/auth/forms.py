@@ -1,13 +1,12 @@
-from datetime import datetime
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.validators import ValidationError as WTFValidationError
 
 from tracker.auth.models import Role
+from tracker.forms import DayField, FilterForm, VersionField
 
 
 class LoginForm(FlaskForm):
@@ -76,11 +75,7 @@ class UserForm(_RoleCheck, FlaskForm):
     is_active = BooleanField(
         _l("Đang hoạt động"), description=_l("Bỏ chọn để khóa tài khoản: mọi phiên đăng nhập và mã API bị thu hồi.")
     )
-    version = HiddenField()
-
-    def validate_version(self, field):
-        if not str(field.data or "").isdigit():
-            raise WTFValidationError(_l("Biểu mẫu thiếu thông tin phiên bản; hãy tải lại trang."))
+    version = VersionField()
 
 
 class ResetPasswordForm(FlaskForm):
@@ -98,36 +93,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class DayField(StringField):
-    """A calendar day typed as dd/mm/yyyy (or ISO yyyy-mm-dd); `data` is a date or None."""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not text:
-            return
-        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                self.data = datetime.strptime(text, pattern).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_("Ngày “%(v)s” không hợp lệ; hãy nhập theo dạng dd/mm/yyyy.", v=text))
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
-
-
-class _FilterForm(FlaskForm):
-    """A GET filter form: read from the query string, no CSRF token."""
-
-    class Meta:
-        csrf = False
-
-
-class UserFilterForm(_FilterForm):
+class UserFilterForm(FilterForm):
     q = StringField(_l("Tìm theo tên"))
     role = SelectField(_l("Vai trò"), choices=lambda: [("", _("Tất cả"))] + Role.choices(), validate_choice=False)
     active = SelectField(
@@ -137,7 +103,7 @@ class UserFilterForm(_FilterForm):
     )
 
 
-class AuditFilterForm(_FilterForm):
+class AuditFilterForm(FilterForm):
     entity = SelectField(_l("Đối tượng"), validate_choice=False)
     entity_id = StringField(
         _l("Mã số"), validators=[Optional(), Regexp(r"^\d+$", message=_l("Mã số phải là số nguyên dương."))]

@@ -8,7 +8,6 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit
 from tracker.audit import AuditEvent
@@ -16,7 +15,7 @@ from tracker.auth.access import in_scope
 from tracker.auth.models import ApiToken, Role, User, hash_token
 from tracker.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from tracker.db import utcnow
-from tracker.errors import StaleVersion, ValidationError
+from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
 from tracker.units.models import Unit
 from tracker.units.services import get_by_code, subtree_select
@@ -239,8 +238,7 @@ def edit_user(
     is_active: bool,
 ) -> User:
     """Edit an account opened at `version` (StaleVersion if it changed since); deactivating ends its access."""
-    if version != user.version:
-        raise StaleVersion()
+    check_version(user, version)
     errors: dict[str, str] = {}
     role = _collect(errors, _role, role)
     unit = _collect(errors, _unit, unit_code)
@@ -256,10 +254,9 @@ def edit_user(
             errors["role"] = _("Bạn không thể tự đổi vai trò của chính mình.")
     if errors:
         raise ValidationError(errors)
-    try:
-        return update_user(user, full_name=full_name, role=role, unit=unit, is_active=is_active)
-    except StaleDataError:
-        raise StaleVersion() from None
+    update_user(user, full_name=full_name, role=role, unit=unit, is_active=is_active)
+    flush_versioned()
+    return user
 
 
 def reset_password(user: User, password: str) -> None:

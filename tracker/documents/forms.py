@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from tracker.documents.services import KIND_CODES
-from tracker.units.forms import UNIT_REF_HELP, date_field
+from tracker.forms import DayField, FilterForm, VersionField
+from tracker.units.forms import UNIT_REF_HELP
 
 KIND_LABELS = {
     "NQ": _l("Nghị quyết"),
@@ -34,10 +35,7 @@ def kind_label(code: str) -> str:
     return str(KIND_LABELS.get(code, code))
 
 
-class DocumentFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class DocumentFilterForm(FilterForm):
     q = StringField(_l("Tìm theo số ký hiệu hoặc trích yếu"))
     kind_code = SelectField(
         _l("Loại văn bản"), choices=lambda: [("", _l("Tất cả"))] + [(k, f"{k} — {kind_label(k)}") for k in KIND_CODES]
@@ -62,7 +60,7 @@ class DocumentForm(FlaskForm):
         ],
         description=_l("Ví dụ 37/KH-UBND (văn bản nhà nước) hoặc 63-QĐ/ĐU (văn bản của Đảng)."),
     )
-    issued_on = date_field(_l("Ngày ban hành"))
+    issued_on = DayField(_l("Ngày ban hành"), description=_l("dd/mm/yyyy"))
     title = TextAreaField(_l("Trích yếu"), validators=[DataRequired(_l("Hãy nhập trích yếu của văn bản."))])
 
 
@@ -71,9 +69,4 @@ class NewDocumentForm(UnitChoiceForm, DocumentForm):
 
 
 class EditDocumentForm(DocumentForm):
-    version = HiddenField()
-
-    def validate_version(self, field):
-        # The version must come from the submitted page: without it, the row's own (current) version would stand in.
-        if not (field.raw_data and field.raw_data[0].isdigit()):
-            raise ValidationError(_l("Thiếu phiên bản của văn bản: hãy tải lại trang rồi sửa lại."))
+    version = VersionField()

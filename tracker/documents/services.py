@@ -8,10 +8,9 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.documents.models import Document
-from tracker.errors import StaleVersion, ValidationError
+from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
 from tracker.text import clean
 from tracker.units.models import Unit
@@ -95,13 +94,9 @@ def update_document(
     document: Document, reference: str, issued_on: date | None, title: str, *, expected_version: int | None = None
 ) -> Document:
     """Edit a document (reference re-parsed); StaleVersion if it is no longer at `expected_version`."""
-    if expected_version is not None and expected_version != document.version:
-        raise StaleVersion()
+    check_version(document, expected_version)
     _apply(document, reference, issued_on, title)
-    try:
-        db.session.flush()
-    except StaleDataError as exc:  # saved by someone else between our read and this write
-        raise StaleVersion() from exc
+    flush_versioned()
     return document
 
 

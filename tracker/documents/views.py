@@ -14,7 +14,7 @@ from tracker.documents.forms import DocumentFilterForm, EditDocumentForm, NewDoc
 from tracker.documents.models import Document
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
-from tracker.units.forms import show_errors
+from tracker.forms import show_errors
 from tracker.units.models import Unit
 from tracker.units.services import find_unit, subtree_select, unit_ref
 
@@ -113,7 +113,7 @@ def edit(document_id: int):
                 form.reference.data,
                 form.issued_on.data,
                 form.title.data,
-                expected_version=int(form.version.data),
+                expected_version=form.version.number,
             )
         except StaleVersion:
             db.session.rollback()

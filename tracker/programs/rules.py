@@ -139,9 +139,7 @@ def status(lifecycle: str, completed: date | None, deadline: date | None, today:
     return Status.IN_PROGRESS if today <= deadline else Status.OVERDUE
 
 
-def forecast_completion(
-    kind: str, baseline: Decimal, target: Decimal | None, points: Sequence[Point]
-) -> date | None:
+def forecast_completion(kind: str, baseline: Decimal, target: Decimal | None, points: Sequence[Point]) -> date | None:
     """When a straight line through the last updates' progress reaches 1 (None: no trend, or flat/falling)."""
     recent = list(points)[-FORECAST_POINTS:]
     if len(recent) < 2 or recent[-1].on == recent[0].on:
@@ -260,6 +258,4 @@ def on_time_rate(states: Iterable[tuple[Item, Status]]) -> Figure:
         on_time += state == Status.DONE_ON_TIME
         rows.append(Item(item.label, ONE if state == Status.DONE_ON_TIME else ZERO, url=item.url))
     value = Decimal(on_time) / Decimal(completed) if completed else None
-    return Figure(
-        value, str(_l("hoàn thành đúng hạn ÷ đã hoàn thành = %(a)d ÷ %(b)d", a=on_time, b=completed)), rows
-    )
+    return Figure(value, str(_l("hoàn thành đúng hạn ÷ đã hoàn thành = %(a)d ÷ %(b)d", a=on_time, b=completed)), rows)

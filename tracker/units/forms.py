@@ -1,36 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from tracker.errors import ValidationError
+from tracker.forms import DayField, FilterForm
 from tracker.units.models import UnitKind
 
 UNIT_REF_HELP = _l("Mã đơn vị hành chính (ví dụ 05860), hoặc #số thứ tự với đơn vị không có mã (ví dụ #12).")
 
 
-def date_field(label, *validators, **kwargs) -> DateField:
-    """A date picker that also takes dd/mm/yyyy typed by hand, with a Vietnamese error."""
-    return DateField(
-        label,
-        validators=list(validators) or [Optional()],
-        format=["%Y-%m-%d", "%d/%m/%Y"],
-        invalid_value_message=_l("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2025."),
-        **kwargs,
-    )
-
-
-def show_errors(form: FlaskForm, exc: ValidationError) -> None:
-    """Put a service's Vietnamese messages on the form fields they name (others above the form)."""
-    for name, message in exc.fields.items():
-        target = form._fields.get(name)
-        (target.errors if target is not None else form.form_errors).append(message)
-
-
-class UnitFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class UnitFilterForm(FilterForm):
     q = StringField(_l("Tìm theo tên hoặc mã"))
     kind = SelectField(_l("Loại đơn vị"), choices=lambda: [("", _l("Tất cả")), *UnitKind.choices()])
 
@@ -56,7 +35,7 @@ class UnitForm(FlaskForm):
         validators=[Length(max=16, message=_l("Mã đơn vị dài tối đa 16 ký tự."))],
         description=_l("Để trống nếu đơn vị không có mã chính thức."),
     )
-    valid_from = date_field(_l("Hiệu lực từ ngày"))
+    valid_from = DayField(_l("Hiệu lực từ ngày"), description=_l("dd/mm/yyyy"))
 
 
 class MergeForm(FlaskForm):
@@ -70,4 +49,4 @@ class MergeForm(FlaskForm):
         validators=[DataRequired(_l("Hãy nhập mã đơn vị tiếp nhận."))],
         description=UNIT_REF_HELP,
     )
-    on = date_field(_l("Ngày sáp nhập"), InputRequired(_l("Hãy nhập ngày sáp nhập.")))
+    on = DayField(_l("Ngày sáp nhập"), [InputRequired(_l("Hãy nhập ngày sáp nhập."))], description=_l("dd/mm/yyyy"))

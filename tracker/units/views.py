@@ -13,8 +13,9 @@ from tracker.auth.models import Role
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
+from tracker.forms import show_errors
 from tracker.units import services
-from tracker.units.forms import MergeForm, UnitFilterForm, UnitForm, show_errors
+from tracker.units.forms import MergeForm, UnitFilterForm, UnitForm
 from tracker.units.models import Unit, UnitKind
 
 bp = Blueprint("units", __name__, url_prefix="/units")

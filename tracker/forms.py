@@ -1,0 +1,119 @@
+"""Form pieces every area uses: Vietnamese dates and numbers, the row version, filters, service errors.
+
+WTForms has no Vietnamese messages of its own, so each field here carries its message."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import ValidationError as WTFValidationError
+
+from tracker.errors import ValidationError
+
+
+def parse_day(text: str) -> date | None:
+    """dd/mm/yyyy as people type it, or ISO yyyy-mm-dd as date pickers send it; None when empty."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(_("Ngày “%(v)s” không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2025.", v=text))
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A number as Vietnamese write it ("4,03", "1.234,5") or as machines do ("4.03"); None when empty.
+
+    A comma is the decimal mark. Dots are thousands separators when they group digits by three
+    ("1.234" = 1234, "8.061" = 8061), otherwise a single dot is a decimal mark ("4.03").
+    """
+    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif text.count(".") > 1 or _grouped_by_thousands(text):
+        text = text.replace(".", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("“%(v)s” không phải là số; ví dụ hợp lệ: 4,03 hoặc 1.234,5.", v=text)) from None
+    if not value.is_finite():
+        raise ValueError(_("“%(v)s” không phải là số; ví dụ hợp lệ: 4,03 hoặc 1.234,5.", v=text))
+    return value
+
+
+def _grouped_by_thousands(text: str) -> bool:
+    whole, _dot, rest = text.lstrip("+-").partition(".")
+    return bool(rest) and len(rest) == 3 and whole.isdigit() and rest.isdigit() and len(whole) <= 3 and whole != "0"
+
+
+class DayField(StringField):
+    """A calendar day typed as dd/mm/yyyy (or ISO); `data` is a date or None."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        self.data = parse_day(valuelist[0] if valuelist else "")
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+
+class NumberField(StringField):
+    """A decimal typed the Vietnamese way ("4,03", "1.234,5") or with a point; `data` is a Decimal or None."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        self.data = parse_number(valuelist[0] if valuelist else "")
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(self.data.normalize(), "f").replace(".", ",")
+
+
+class VersionField(HiddenField):
+    """The row version the form was opened at. It must come from the submitted page: were it taken from
+    the row itself, a stale form would pass as current and overwrite someone else's save."""
+
+    def pre_validate(self, form):
+        if not (self.raw_data and self.raw_data[0].isdigit()):
+            raise WTFValidationError(_l("Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi sửa lại."))
+
+    @property
+    def number(self) -> int:
+        return int(self.raw_data[0])
+
+
+class FilterForm(FlaskForm):
+    """A GET filter form: read from the query string, no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+def show_errors(form: FlaskForm, exc: ValidationError, field_of: dict[str, str] | None = None) -> None:
+    """Put a service's Vietnamese messages on the fields they name; the rest (and hidden fields) above the form."""
+    for key, message in exc.fields.items():
+        field = form._fields.get((field_of or {}).get(key, key))
+        if field is None or isinstance(field, HiddenField):
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+def hidden_errors(form: FlaskForm) -> None:
+    """Hidden fields have nowhere to show their errors: move them above the form."""
+    for field in form:
+        if isinstance(field, HiddenField) and field.errors and field.name != "csrf_token":
+            form.form_errors.extend(str(e) for e in field.errors)
