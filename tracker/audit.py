@@ -1,18 +1,15 @@
 """The audit trail: one session hook writes every insert, update and delete of a domain row,
 with its field diff, actor and address, in the same transaction as the change."""
 
-from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import JSON, Index, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker.db import db, utcnow
-
-_cli_actor: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_cli_actor", default=None)
 
 
 class AuditEvent(db.Model):
@@ -41,16 +38,18 @@ def set_request_actor(user_id: int | None, name: str) -> None:
 
 
 def set_cli_actor(name: str, user_id: int | None = None) -> None:
-    """CLI commands name themselves as the actor ('cli:demo')."""
-    _cli_actor.set((user_id, name))
+    """CLI commands name themselves as the actor ('cli:demo') for the rest of their app context."""
+    g.audit_actor = (user_id, name)
 
 
 def _actor() -> tuple[int | None, str, str | None]:
     if has_request_context():
         user_id, name = g.get("audit_actor", (None, ""))
         return user_id, name, request.remote_addr
-    user_id, name = _cli_actor.get() or (None, "system")
-    return user_id, name, None
+    if has_app_context():
+        user_id, name = g.get("audit_actor", (None, "system"))
+        return user_id, name, None
+    return None, "system", None
 
 
 def _plain(value):
