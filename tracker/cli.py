@@ -11,6 +11,7 @@ from tracker.auth import services as accounts
 from tracker.auth.cli import users_cli
 from tracker.auth.models import Role, User
 from tracker.extensions import db
+from tracker.programs.cli import tasks_cli
 from tracker.units.cli import units_cli
 from tracker.units.models import Unit
 from tracker.units.services import load_official_units
@@ -57,5 +58,6 @@ def demo_command():
 def register(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(units_cli)
+    app.cli.add_command(tasks_cli)
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)

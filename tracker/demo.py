@@ -10,6 +10,7 @@ from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.documents.models import Document
 from tracker.documents.services import create_document, parse_reference
 from tracker.extensions import db
+from tracker.programs.live import record_changes
 from tracker.programs.models import MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
 from tracker.sites.codes import new_code
 from tracker.sites.models import Site, SiteKind
@@ -146,12 +147,12 @@ def build_demo() -> str:
           target=Decimal(40), unit_label="thủ tục", deadline=date(2022, 12, 31), owner_name="Văn phòng HĐND-UBND",
           responsible="Bộ phận một cửa phường", expected_result="40 thủ tục trực tuyến mức độ 3, 4",
           description="Rà soát, đưa thủ tục lên Cổng dịch vụ công")  # fmt: skip
-    _task(program, 3, "Kiện toàn Ban chỉ đạo chuyển đổi số đủ 27 thành viên",
+    board_task = _task(program, 3, "Kiện toàn Ban chỉ đạo chuyển đổi số đủ 27 thành viên",
           category=TaskCategory.BOARD_MEMBERSHIP, source=TaskSource.BOARD_MEMBERS, source_board_id=steering.id,
           measure_kind=MeasureKind.COUNT, target=Decimal(27), unit_label="người", deadline=date(2021, 12, 31),
           owner_name="Văn phòng Đảng ủy", responsible="Đảng ủy phường", expected_result="Quyết định kiện toàn",
           description="Kiện toàn thành viên Ban chỉ đạo")  # fmt: skip
-    _task(program, 4, "Kiện toàn Tổ giúp việc đủ 14 thành viên",
+    group_task = _task(program, 4, "Kiện toàn Tổ giúp việc đủ 14 thành viên",
           category=TaskCategory.BOARD_MEMBERSHIP, source=TaskSource.BOARD_MEMBERS, source_board_id=group.id,
           measure_kind=MeasureKind.COUNT, target=Decimal(14), unit_label="người", deadline=date(2022, 1, 15),
           owner_name="UBND phường", responsible="UBND phường", expected_result="Quyết định thành lập Tổ giúp việc",
@@ -169,6 +170,12 @@ def build_demo() -> str:
           category=TaskCategory.INDICATOR, measure_kind=MeasureKind.AMOUNT, target=Decimal("2.94"),
           unit_label="tỷ đồng", deadline=date(2022, 12, 31), owner_name="UBND phường", responsible="Bộ phận tài chính",
           expected_result="Hoàn thành dự toán thu 2,94 tỷ đồng", description="Chỉ tiêu thu ngân sách")  # fmt: skip
+    db.session.flush()
+
+    # The boards were staffed on the day of their decisions: record that, not today, as the live history.
+    for task, decision in ((board_task, steering_decision), (group_task, group_decision)):
+        if not task.updates:
+            record_changes([task], at=datetime.combine(decision.issued_on, datetime.min.time(), UTC).replace(hour=9))
     db.session.flush()
 
     pck_program = _program(

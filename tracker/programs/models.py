@@ -134,9 +134,17 @@ class Task(TimestampMixin, VersionedMixin, db.Model):
     source_board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"))
 
     program: Mapped[Program] = relationship(back_populates="tasks")
+    owner_member: Mapped["Membership | None"] = relationship()  # noqa: F821 (tracker.boards.models)
+    owner_user: Mapped["User | None"] = relationship()  # noqa: F821 (tracker.auth.models)
+    source_board: Mapped["Board | None"] = relationship()  # noqa: F821 (tracker.boards.models)
     parent: Mapped["Task | None"] = relationship(remote_side="Task.id", back_populates="children")
     children: Mapped[list["Task"]] = relationship(back_populates="parent", order_by="Task.position, Task.id")
     updates: Mapped[list["TaskUpdate"]] = relationship(back_populates="task", order_by="TaskUpdate.at, TaskUpdate.id")
+
+    @property
+    def unit_id(self) -> int:
+        """The unit whose rights govern this task: its program's."""
+        return self.program.unit_id
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.title[:40]!r}>"

@@ -193,3 +193,51 @@ def create_unit(name: str, kind: UnitKind | str, parent: Unit | None, code: str 
     db.session.add(unit)
     db.session.flush()
     return unit
+
+
+class UnitGraph:
+    """The whole unit tree in memory (a few thousand rows): subtrees and roll-up children without a query each."""
+
+    def __init__(self, rows):
+        self.units = {r.id: r for r in rows}
+        self.children: dict[int, list[int]] = {}
+        self.predecessors: dict[int, list[int]] = {}
+        for r in rows:
+            if r.merged_into_id is not None:
+                self.predecessors.setdefault(r.merged_into_id, []).append(r.id)
+            elif r.parent_id is not None:
+                # A merged unit counts under its successor only, never a second time under its old parent.
+                self.children.setdefault(r.parent_id, []).append(r.id)
+
+    def own(self, unit_id: int) -> list[int]:
+        """The unit and, recursively, the units merged into it: their records are the unit's own."""
+        found, stack = [], [unit_id]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(self.predecessors.get(current, ()))
+        return found
+
+    def rollup_children(self, unit_id: int) -> list[int]:
+        """Units that count once each under this one: children of the unit and of its predecessors."""
+        return [c for u in self.own(unit_id) for c in self.children.get(u, ())]
+
+    def subtree(self, unit_id: int) -> set[int]:
+        """Every unit whose records show under this one."""
+        found, stack = set(), [unit_id]
+        while stack:
+            current = stack.pop()
+            if current in found:
+                continue
+            found.add(current)
+            stack.extend(self.predecessors.get(current, ()))
+            stack.extend(self.children.get(current, ()))
+        return found
+
+
+def unit_graph() -> UnitGraph:
+    """Load the unit tree (id, name, kind, code, parent, successor, end) in one query."""
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.kind, Unit.code, Unit.parent_id, Unit.merged_into_id, Unit.valid_to)
+    ).all()
+    return UnitGraph(rows)

@@ -1,0 +1,362 @@
+"""Evaluating programs and units: every task's value, progress, status and flags, and the explainable
+roll-ups task → program → unit (DESIGN §2.4–2.6). A fixed handful of queries, whatever the size."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.programs import rules
+from tracker.programs.live import live_values
+from tracker.programs.models import Program, Task, TaskSource, TaskUpdate
+from tracker.programs.rules import Figure, Flag, Item, Point, Status
+from tracker.units.services import UnitGraph, unit_graph
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_today() -> date:
+    return datetime.now(LOCAL).date()
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL).date()
+
+
+@dataclass
+class TaskState:
+    """A task as it stands today, derived from its updates (or its registry, for a live-linked task)."""
+
+    task: Task
+    value: Decimal | None
+    progress: Decimal
+    achievement: Decimal | None
+    status: Status
+    flags: list[Flag]
+    completed_on: date | None
+    points: list[Point]
+    live: bool
+    depth: int = 0
+    children: list["TaskState"] = field(default_factory=list)
+    rollup: Figure | None = None  # a task with sub-tasks: how its progress was computed
+
+    @property
+    def last_update(self) -> date | None:
+        return self.points[-1].on if self.points else None
+
+    @property
+    def counts(self) -> bool:
+        return self.status.counts
+
+    def explain(self) -> Figure:
+        """The formula behind this task's percentage."""
+        if self.rollup is not None:
+            return self.rollup
+        t = self.task
+        if self.value is None:
+            formula = _("chưa có số liệu: tiến độ 0%")
+        elif t.measure_kind == "milestone":
+            formula = _("mốc công việc: giá trị cập nhật là tỷ lệ hoàn thành (1 = xong)")
+        elif t.target is None:
+            formula = _("chưa có chỉ tiêu: tiến độ 0%")
+        else:
+            formula = _(
+                "(giá trị − giá trị ban đầu) ÷ (chỉ tiêu − giá trị ban đầu) = (%(v)s − %(b)s) ÷ (%(t)s − %(b)s), "
+                "giới hạn trong 0–100%%",
+                v=_plain(self.value),
+                b=_plain(t.baseline),
+                t=_plain(t.target),
+            )
+        return Figure(self.progress, formula, [Item(t.title, self.progress)])
+
+
+def _plain(value: Decimal) -> str:
+    from tracker.formatting import number
+
+    return number(value, 4)
+
+
+@dataclass
+class ProgramState:
+    program: Program
+    roots: list[TaskState]
+    tasks: list[TaskState]  # the whole tree in display order, with depth
+    progress: Figure
+    completion: Figure
+    on_time: Figure
+
+    @property
+    def status_counts(self) -> dict[Status, int]:
+        counts: dict[Status, int] = defaultdict(int)
+        for state in self.roots:
+            counts[state.status] += 1
+        return dict(counts)
+
+    def by_id(self, task_id: int) -> TaskState | None:
+        return next((s for s in self.tasks if s.task.id == task_id), None)
+
+
+def _leaf_state(task: Task, points: list[Point], live_value: Decimal | None, today: date) -> TaskState:
+    live = task.source != TaskSource.MANUAL
+    if live and live_value is not None and (not points or points[-1].value != live_value):
+        points = [*points, Point(today, live_value)]
+    value = points[-1].value if points else None
+    kind = task.measure_kind.value
+    done = rules.completed_on(kind, task.baseline, task.target, points)
+    state = rules.status(task.lifecycle.value, done, task.deadline, today)
+    return TaskState(
+        task=task,
+        value=value,
+        progress=rules.progress(kind, task.baseline, task.target, value),
+        achievement=rules.achievement(kind, task.target, value),
+        status=state,
+        flags=rules.flags(
+            state=state,
+            kind=kind,
+            baseline=task.baseline,
+            target=task.target,
+            points=points,
+            deadline=task.deadline,
+            update_every_days=task.update_every_days,
+            today=today,
+            live=live,
+        ),
+        completed_on=done,
+        points=points,
+        live=live,
+    )
+
+
+def _excluded_reason(state: TaskState) -> str | None:
+    if state.status == Status.PAUSED:
+        return _("tạm dừng")
+    if state.status == Status.CANCELLED:
+        return _("đã hủy")
+    return None
+
+
+def _weighted(states: list[TaskState], formula: str) -> Figure:
+    return rules.weighted_mean(
+        (Item(s.task.title, s.progress, s.task.weight, _excluded_reason(s), url=f"/tasks/{s.task.id}") for s in states),
+        formula,
+    )
+
+
+def _parent_state(task: Task, children: list[TaskState], today: date) -> TaskState:
+    figure = _weighted(children, _("trung bình có trọng số tiến độ các nhiệm vụ con đang triển khai"))
+    active = [c for c in children if c.counts]
+    done = None
+    if active and all(c.status.is_done for c in active):
+        done = max(c.completed_on for c in active)
+    state = rules.status(task.lifecycle.value, done, task.deadline, today)
+    flags = []
+    if state.counts and not state.is_done:
+        if task.deadline and today <= task.deadline <= today + timedelta(days=rules.DUE_SOON_DAYS):
+            flags.append(Flag.DUE_SOON)
+        if any(Flag.AT_RISK in c.flags for c in active):
+            flags.append(Flag.AT_RISK)
+    progress = figure.value if figure.value is not None else rules.ZERO
+    return TaskState(
+        task=task,
+        value=None,
+        progress=progress,
+        achievement=None,
+        status=state,
+        flags=flags,
+        completed_on=done,
+        points=[],
+        live=False,
+        children=children,
+        rollup=figure,
+    )
+
+
+def evaluate(programs: list[Program], today: date | None = None, graph: UnitGraph | None = None):
+    """{program id: ProgramState} for these programs, in three queries plus at most four for live values."""
+    today = today or local_today()
+    if not programs:
+        return {}
+    ids = [p.id for p in programs]
+    tasks = db.session.scalars(select(Task).where(Task.program_id.in_(ids)).order_by(Task.position, Task.id)).all()
+    points: dict[int, list[Point]] = defaultdict(list)
+    if tasks:
+        rows = db.session.execute(
+            select(TaskUpdate.task_id, TaskUpdate.at, TaskUpdate.value)
+            .join(Task, Task.id == TaskUpdate.task_id)
+            .where(Task.program_id.in_(ids))
+            .order_by(TaskUpdate.task_id, TaskUpdate.at, TaskUpdate.id)
+        )
+        for task_id, at, value in rows:
+            points[task_id].append(Point(local_day(at), value))
+    live = live_values(tasks, {p.id: p.unit_id for p in programs}, today, graph)
+
+    children: dict[int | None, list[Task]] = defaultdict(list)
+    for task in tasks:
+        children[task.parent_id].append(task)
+
+    def build(task: Task, depth: int) -> TaskState:
+        kids = [build(c, depth + 1) for c in children.get(task.id, ())]
+        state = (
+            _parent_state(task, kids, today) if kids else _leaf_state(task, points[task.id], live.get(task.id), today)
+        )
+        state.depth = depth
+        return state
+
+    result = {}
+    for program in programs:
+        roots = [build(t, 0) for t in children.get(None, ()) if t.program_id == program.id]
+        flat: list[TaskState] = []
+
+        def walk(states, flat=flat):
+            for s in states:
+                flat.append(s)
+                walk(s.children)
+
+        walk(roots)
+        counted_roots = [
+            (Item(s.task.title, s.progress, url=f"/tasks/{s.task.id}"), s.status, s.task.deadline) for s in roots
+        ]
+        result[program.id] = ProgramState(
+            program=program,
+            roots=roots,
+            tasks=flat,
+            progress=_weighted(roots, _("trung bình có trọng số tiến độ các nhiệm vụ cấp cao nhất đang triển khai")),
+            completion=rules.completion_rate(counted_roots, today),
+            on_time=rules.on_time_rate((i, st) for i, st, _d in counted_roots),
+        )
+    return result
+
+
+def evaluate_program(program: Program, today: date | None = None) -> ProgramState:
+    return evaluate([program], today)[program.id]
+
+
+def evaluate_task(task: Task, today: date | None = None) -> TaskState:
+    """One task (with its sub-tasks) as it stands today."""
+    state = evaluate_program(task.program, today).by_id(task.id)
+    assert state is not None
+    return state
+
+
+# --- units -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitRow:
+    id: int
+    name: str
+    kind: str
+    code: str | None
+    overall: Figure
+    programs: int
+
+
+@dataclass
+class UnitSummary:
+    """A unit's dashboard figures, with subordinates; every percentage explains itself."""
+
+    unit_id: int
+    name: str
+    own: Figure
+    overall: Figure
+    completion: Figure
+    on_time: Figure
+    status_counts: dict[Status, int]
+    programs: list[ProgramState]  # the unit's own programs (and its predecessors')
+    children: list[UnitRow]  # subordinate units with programs, best first
+    overdue: list[TaskState]
+    due_soon: list[TaskState]
+    stale: list[TaskState]
+    at_risk: list[TaskState]
+    all_programs: list[ProgramState]
+
+
+def summarize_unit(unit_id: int, today: date | None = None) -> UnitSummary:
+    """Everything the unit dashboard shows, from a fixed number of queries."""
+    today = today or local_today()
+    graph = unit_graph()
+    subtree = graph.subtree(unit_id)
+    programs = db.session.scalars(
+        select(Program)
+        .where(Program.unit_id.in_(subtree), Program.is_archived.is_(False))
+        .order_by(Program.starts_on.desc().nulls_last(), Program.id)
+    ).all()
+    states = evaluate(list(programs), today, graph)
+    by_unit: dict[int, list[ProgramState]] = defaultdict(list)
+    for program in programs:
+        by_unit[program.unit_id].append(states[program.id])
+
+    own_cache: dict[int, list[ProgramState]] = {}
+    overall_cache: dict[int, Figure | None] = {}
+
+    def own_programs(u: int) -> list[ProgramState]:
+        if u not in own_cache:
+            own_cache[u] = [s for v in graph.own(u) for s in by_unit.get(v, ())]
+        return own_cache[u]
+
+    def own_figure(u: int) -> Figure:
+        items = [
+            Item(s.program.title, s.progress.value or rules.ZERO, url=f"/programs/{s.program.id}")
+            for s in own_programs(u)
+        ]
+        return rules.weighted_mean(items, _("trung bình tiến độ các chương trình của đơn vị"))
+
+    def overall(u: int) -> Figure | None:
+        if u in overall_cache:
+            return overall_cache[u]
+        items = []
+        if own_programs(u):
+            items.append(Item(_("%(name)s (chương trình của đơn vị)", name=graph.units[u].name), own_figure(u).value))
+        for child in graph.rollup_children(u):
+            figure = overall(child)
+            if figure is not None:
+                items.append(Item(graph.units[child].name, figure.value, url=f"/dashboard?unit_id={child}"))
+        result = (
+            rules.weighted_mean(
+                items, _("trung bình của đơn vị (nếu có chương trình) và từng đơn vị trực thuộc có chương trình")
+            )
+            if items
+            else None
+        )
+        overall_cache[u] = result
+        return result
+
+    children = []
+    for child in graph.rollup_children(unit_id):
+        figure = overall(child)
+        if figure is not None:
+            row = graph.units[child]
+            count = sum(len(by_unit.get(v, ())) for v in graph.subtree(child))
+            children.append(UnitRow(child, row.name, row.kind, row.code, figure, count))
+    children.sort(key=lambda r: (-(r.overall.value or 0), r.name))
+
+    all_states = [states[p.id] for p in programs]
+    roots = [(s, ps) for ps in all_states for s in ps.roots]
+    flat = [s for ps in all_states for s in ps.tasks]
+    status_counts: dict[Status, int] = defaultdict(int)
+    for s, _ps in roots:
+        status_counts[s.status] += 1
+    counted = [
+        (Item(s.task.title, s.progress, url=f"/tasks/{s.task.id}"), s.status, s.task.deadline) for s, _p in roots
+    ]
+    return UnitSummary(
+        unit_id=unit_id,
+        name=graph.units[unit_id].name,
+        own=own_figure(unit_id),
+        overall=overall(unit_id) or Figure(None, _("chưa có chương trình nào")),
+        completion=rules.completion_rate(counted, today),
+        on_time=rules.on_time_rate((i, st) for i, st, _d in counted),
+        status_counts=dict(status_counts),
+        programs=own_programs(unit_id),
+        children=children,
+        overdue=[s for s in flat if s.status == Status.OVERDUE],
+        due_soon=[s for s in flat if Flag.DUE_SOON in s.flags],
+        stale=[s for s in flat if Flag.STALE in s.flags],
+        at_risk=[s for s in flat if Flag.AT_RISK in s.flags],
+        all_programs=all_states,
+    )

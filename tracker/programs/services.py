@@ -1,0 +1,307 @@
+"""Programs, tasks and updates: every write and its rules. Callers commit (the request, or the CLI)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from tracker.auth.models import Role, User
+from tracker.db import utcnow
+from tracker.documents.models import Document
+from tracker.errors import ValidationError, check_version, flush_versioned
+from tracker.extensions import db
+from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
+from tracker.text import clean
+from tracker.units.models import Unit
+
+# Numeric(18, 4): anything this large is a typing accident, not a figure.
+LIMIT = Decimal(10) ** 13
+NON_NEGATIVE = {MeasureKind.COUNT, MeasureKind.PERCENT, MeasureKind.MILESTONE, MeasureKind.DECREASE}
+
+
+@dataclass
+class Saved:
+    """A write that went through, with the warnings worth showing (they never block)."""
+
+    row: object
+    warnings: list[str]
+
+
+# --- programs ----------------------------------------------------------------------------------------
+
+
+def _program_fields(title: str, starts_on: date | None, ends_on: date | None) -> str:
+    title = clean(title)
+    errors = {}
+    if not title:
+        errors["title"] = _("Hãy nhập tên chương trình, kế hoạch.")
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = _("Ngày kết thúc phải sau ngày bắt đầu.")
+    if errors:
+        raise ValidationError(errors)
+    return title
+
+
+def create_program(
+    unit: Unit,
+    title: str,
+    *,
+    basis_document: Document | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    is_public: bool = False,
+) -> Program:
+    """A new program or plan of a unit."""
+    program = Program(
+        unit=unit,
+        title=_program_fields(title, starts_on, ends_on),
+        basis_document=basis_document,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        is_public=is_public,
+    )
+    db.session.add(program)
+    db.session.flush()
+    return program
+
+
+def update_program(
+    program: Program,
+    *,
+    expected_version: int | None,
+    title: str,
+    basis_document: Document | None,
+    starts_on: date | None,
+    ends_on: date | None,
+    is_public: bool,
+    is_archived: bool,
+) -> Program:
+    """Edit a program; archiving hides it from dashboards and roll-ups but keeps it."""
+    check_version(program, expected_version)
+    program.title = _program_fields(title, starts_on, ends_on)
+    program.basis_document = basis_document
+    program.starts_on, program.ends_on = starts_on, ends_on
+    program.is_public, program.is_archived = is_public, is_archived
+    flush_versioned()
+    return program
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskFields:
+    """Everything a task form or API body sets; the service checks it as a whole."""
+
+    title: str
+    description: str = ""
+    owner_name: str = ""
+    owner_user: User | None = None
+    responsible: str = ""
+    deadline: date | None = None
+    expected_result: str = ""
+    category: str = TaskCategory.OTHER
+    weight: Decimal = Decimal(1)
+    update_every_days: int | None = None
+    measure_kind: str = MeasureKind.COUNT
+    baseline: Decimal = Decimal(0)
+    target: Decimal | None = None
+    unit_label: str = ""
+    source: str = TaskSource.MANUAL
+    source_site_kind: str | None = None
+    source_board_id: int | None = None
+    parent: Task | None = None
+
+
+def _check_task(program: Program, fields: TaskFields, task: Task | None) -> list[str]:
+    errors: dict[str, str] = {}
+    if not clean(fields.title):
+        errors["title"] = _("Hãy nhập tên nhiệm vụ (rõ việc).")
+    kind = MeasureKind(fields.measure_kind)
+    source = TaskSource(fields.source)
+    for name in ("baseline", "target", "weight"):
+        value = getattr(fields, name)
+        if value is not None and abs(value) >= LIMIT:
+            errors[name] = _("Số quá lớn: hãy kiểm tra lại (tối đa 13 chữ số phần nguyên).")
+    if fields.weight is None or fields.weight <= 0:
+        errors["weight"] = _("Trọng số phải lớn hơn 0.")
+    if fields.update_every_days is not None and fields.update_every_days <= 0:
+        errors["update_every_days"] = _("Chu kỳ cập nhật phải là số ngày lớn hơn 0.")
+    if kind in NON_NEGATIVE:
+        for name in ("baseline", "target"):
+            value = getattr(fields, name)
+            if value is not None and value < 0 and name not in errors:
+                errors[name] = _("Giá trị không được âm với loại chỉ tiêu này.")
+    decrease_up = kind == MeasureKind.DECREASE and fields.target is not None and fields.target > (fields.baseline or 0)
+    if decrease_up and "target" not in errors:
+        errors["target"] = _("Chỉ tiêu giảm phải nhỏ hơn giá trị ban đầu.")
+    if kind == MeasureKind.PERCENT and fields.target is not None and fields.target > 100 and "target" not in errors:
+        errors["target"] = _("Chỉ tiêu tỷ lệ không vượt quá 100%.")
+    if source == TaskSource.BOARD_MEMBERS and not fields.source_board_id:
+        errors["source_board_id"] = _("Hãy chọn Ban có số thành viên được theo dõi.")
+    if source != TaskSource.MANUAL and kind == MeasureKind.MILESTONE:
+        errors["measure_kind"] = _("Nhiệm vụ lấy số liệu tự động phải đo bằng số lượng.")
+    parent = fields.parent
+    if parent is not None:
+        if parent.program_id != program.id:
+            errors["parent"] = _("Nhiệm vụ cha phải thuộc cùng chương trình.")
+        elif task is not None and _is_within(parent, task):
+            errors["parent"] = _("Không thể chọn nhiệm vụ này hoặc một nhiệm vụ con của nó làm nhiệm vụ cha.")
+    if errors:
+        raise ValidationError(errors)
+    warnings = []
+    if fields.deadline and (
+        (program.starts_on and fields.deadline < program.starts_on)
+        or (program.ends_on and fields.deadline > program.ends_on)
+    ):
+        warnings.append(_("Thời hạn nằm ngoài thời gian thực hiện của chương trình; đã lưu, hãy kiểm tra lại."))
+    return warnings
+
+
+def _is_within(candidate: Task, task: Task) -> bool:
+    """True when `candidate` is `task` or one of its descendants (walking up from the candidate)."""
+    node, seen = candidate, set()
+    while node is not None and node.id not in seen:
+        if node.id == task.id:
+            return True
+        seen.add(node.id)
+        node = node.parent
+    return False
+
+
+def _apply(task: Task, fields: TaskFields) -> None:
+    task.title = clean(fields.title)
+    task.description = fields.description.strip()
+    task.owner_name = clean(fields.owner_name)
+    task.owner_user_id = fields.owner_user.id if fields.owner_user else None
+    task.responsible = clean(fields.responsible)
+    task.deadline = fields.deadline
+    task.expected_result = fields.expected_result.strip()
+    task.category = TaskCategory(fields.category)
+    task.weight = fields.weight
+    task.update_every_days = fields.update_every_days
+    task.measure_kind = MeasureKind(fields.measure_kind)
+    task.baseline = fields.baseline if fields.baseline is not None else Decimal(0)
+    task.target = Decimal(1) if task.measure_kind == MeasureKind.MILESTONE else fields.target
+    task.unit_label = clean(fields.unit_label)
+    task.source = TaskSource(fields.source)
+    task.source_site_kind = fields.source_site_kind or None
+    task.source_board_id = fields.source_board_id if task.source == TaskSource.BOARD_MEMBERS else None
+    task.parent = fields.parent
+
+
+def create_task(program: Program, fields: TaskFields) -> Saved:
+    """Add a task (or a sub-task, with `fields.parent`) to a program."""
+    warnings = _check_task(program, fields, None)
+    position = 1 + max((t.position for t in program.tasks), default=0)
+    task = Task(program=program, position=position)
+    _apply(task, fields)
+    db.session.add(task)
+    db.session.flush()
+    if task.source != TaskSource.MANUAL:
+        from tracker.programs.live import record_changes
+
+        record_changes([task])
+        db.session.flush()
+    return Saved(task, warnings)
+
+
+def update_task(task: Task, fields: TaskFields, *, expected_version: int | None) -> Saved:
+    """Edit a task opened at `expected_version` (StaleVersion when someone saved it since)."""
+    check_version(task, expected_version)
+    warnings = _check_task(task.program, fields, task)
+    _apply(task, fields)
+    flush_versioned()
+    return Saved(task, warnings)
+
+
+def set_lifecycle(task: Task, lifecycle: str, reason: str, *, expected_version: int | None) -> Task:
+    """Pause, cancel or resume a task; pausing and cancelling need a reason."""
+    check_version(task, expected_version)
+    lifecycle = Lifecycle(lifecycle)
+    if lifecycle != Lifecycle.ACTIVE and not clean(reason):
+        raise ValidationError({"reason": _("Hãy ghi lý do tạm dừng hoặc hủy nhiệm vụ.")})
+    task.lifecycle = lifecycle
+    task.lifecycle_reason = clean(reason) if lifecycle != Lifecycle.ACTIVE else ""
+    flush_versioned()
+    return task
+
+
+# --- updates -----------------------------------------------------------------------------------------
+
+
+def may_update(user: User, task: Task) -> bool:
+    """Managers update any task in scope; members the tasks they own (directly or through a board seat)."""
+    from tracker.auth.access import in_scope
+
+    if not in_scope(user, task.program.unit_id):
+        return False
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return True
+    if user.role != Role.MEMBER:
+        return False
+    if task.owner_user_id == user.id:
+        return True
+    return task.owner_member_id is not None and task.owner_member is not None and task.owner_member.user_id == user.id
+
+
+def check_value(task: Task, value: Decimal | None) -> Decimal:
+    """A value the task's measure can take, or a ValidationError on `value`."""
+    if value is None:
+        raise ValidationError({"value": _("Hãy nhập giá trị.")})
+    if abs(value) >= LIMIT:
+        raise ValidationError({"value": _("Số quá lớn: hãy kiểm tra lại (tối đa 13 chữ số phần nguyên).")})
+    if task.measure_kind in NON_NEGATIVE and value < 0:
+        raise ValidationError({"value": _("Giá trị không được âm với loại chỉ tiêu này.")})
+    if task.measure_kind == MeasureKind.MILESTONE and value > 1:
+        raise ValidationError({"value": _("Mốc công việc nhận giá trị từ 0 đến 1 (1 = hoàn thành).")})
+    if task.measure_kind == MeasureKind.PERCENT and value > 100:
+        raise ValidationError({"value": _("Tỷ lệ không vượt quá 100%.")})
+    return value
+
+
+def add_update(
+    task: Task,
+    user: User,
+    value: Decimal | None,
+    *,
+    note: str = "",
+    evidence_document: Document | None = None,
+    evidence_url: str | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> TaskUpdate:
+    """Record a new value of a manual task. The task's version moves, so a second person working from the
+    same page gets a conflict instead of silently overwriting the first."""
+    check_version(task, expected_version)
+    if task.lifecycle == Lifecycle.CANCELLED:
+        raise ValidationError({"value": _("Nhiệm vụ đã hủy, không cập nhật được nữa.")})
+    if task.source != TaskSource.MANUAL:
+        raise ValidationError(
+            {"value": _("Nhiệm vụ này lấy số liệu tự động từ sổ đăng ký (%(s)s); không nhập tay.", s=task.source.label)}
+        )
+    if task.children:
+        raise ValidationError({"value": _("Nhiệm vụ có nhiệm vụ con: tiến độ được tính từ các nhiệm vụ con.")})
+    value = check_value(task, value)
+    url = (evidence_url or "").strip() or None
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ValidationError({"evidence_url": _("Đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://.")})
+    if evidence_document is not None and evidence_document.unit_id != task.program.unit_id:
+        from tracker.auth.access import in_scope
+
+        if not in_scope(user, evidence_document.unit_id):
+            raise ValidationError({"evidence_document": _("Văn bản minh chứng không thuộc phạm vi của bạn.")})
+    update = TaskUpdate(
+        task=task,
+        user_id=user.id,
+        value=value,
+        note=(note or "").strip(),
+        evidence_document=evidence_document,
+        evidence_url=url,
+        at=at or utcnow(),
+    )
+    db.session.add(update)
+    task.updated_at = utcnow()  # bumps the version
+    flush_versioned()
+    return update
