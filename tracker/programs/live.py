@@ -185,9 +185,9 @@ def _collect_registry_changes(session, flush_context, instances):
 
 @event.listens_for(Session, "before_commit")
 def _record_registry_changes(session):
+    session.flush()  # pending registry rows reach before_flush, which notes what they touch
     if not (session.info.get("live_units") or session.info.get("live_boards")):
         return
-    session.flush()
     units = session.info.pop("live_units", set())
     boards = session.info.pop("live_boards", set())
     from tracker.units.services import ancestor_ids

@@ -196,8 +196,9 @@ def create_task(program: Program, fields: TaskFields) -> Saved:
     warnings = _check_task(program, fields, None)
     position = 1 + max((t.position for t in program.tasks), default=0)
     task = Task(program=program, position=position)
-    _apply(task, fields)
     db.session.add(task)
+    with db.session.no_autoflush:
+        _apply(task, fields)
     db.session.flush()
     if task.source != TaskSource.MANUAL:
         from tracker.programs.live import record_changes
