@@ -160,7 +160,7 @@ def test_audit_page_shows_actor_address_and_diff(client, auth, users):
     html = client.get(f"/admin/audit?entity=users&entity_id={viewer.id}&action=update").get_data(as_text=True)
     row = html[html.index('data-testid="audit-row"') :]
     row = row[: row.index("</tr>")]
-    for expected in ("admin", "127.0.0.1", "sửa", f"users:{viewer.id}", "full_name", "Viewer", "Trần Thị B"):
+    for expected in ("admin", "127.0.0.1", "sửa", f"users:{viewer.id}", "Họ và tên", "Viewer", "Trần Thị B"):
         assert expected in row
 
 
@@ -174,7 +174,7 @@ def test_user_page_history_panel_shows_the_change(client, auth, users, province)
     panel = html[html.index('data-testid="history"') :]
     panel = panel[: panel.index("</details>")]
     assert "Họ và tên" in panel and "Member" in panel and "Lê Văn C" in panel
-    assert "Vai trò" in panel and "member" in panel and "viewer" in panel
+    assert "Vai trò" in panel and "Thành viên" in panel and "Người xem" in panel
     assert "sửa" in panel and "admin" in panel
     assert "tạo mới" in panel
 

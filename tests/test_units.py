@@ -149,7 +149,7 @@ def test_merge_ends_units_and_successor_takes_their_records(client, auth, users,
     assert f'href="/units/{bai_bong.id}"' in predecessors and "Phường Đồng Tiến" in predecessors
     old_page = client.get(f"/units/{bai_bong.id}").get_data(as_text=True)
     assert f'href="/units/{ward.id}" data-testid="unit-merged-into"' in old_page
-    assert "2025-07-01" in old_page  # the change is in the row's history
+    assert "01/07/2025" in old_page  # the change is in the row's history, as dd/mm/yyyy
 
     auth.logout()
     auth.login("manager")  # the successor's manager now reaches the merged unit's records

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from tracker.audit_display import field_label, field_value
 from tracker.auth.models import Role
 
 # (endpoint, label, roles that see it); the guard still decides who may open each page.
@@ -56,6 +57,8 @@ def register(app) -> None:
             "navigation": navigation,
             "current_locale": lambda: str(get_locale()),
             "audit_action_label": lambda action: str(AUDIT_ACTIONS.get(action, action)),
+            "audit_field": field_label,
+            "audit_value": field_value,
         }
 
     @app.after_request

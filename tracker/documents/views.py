@@ -2,7 +2,6 @@
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -19,17 +18,6 @@ from tracker.units.models import Unit
 from tracker.units.services import find_unit, subtree_select, unit_ref
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-
-FIELD_LABELS = {
-    "unit_id": _l("Đơn vị"),
-    "reference": _l("Số ký hiệu"),
-    "number": _l("Số"),
-    "kind_code": _l("Loại văn bản"),
-    "issuer_code": _l("Cơ quan ban hành"),
-    "issued_on": _l("Ngày ban hành"),
-    "title": _l("Trích yếu"),
-    "id": _l("Số thứ tự"),
-}
 
 
 def _scope_unit_ids(unit: Unit | None):
@@ -69,7 +57,6 @@ def show(document_id: int):
         document=document,
         kind=kind_label(document.kind_code),
         events=audit.history("documents", document.id),
-        field_labels=FIELD_LABELS,
         may_manage=can_manage(current_user, document.unit_id),
     )
 

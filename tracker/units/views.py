@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import false
 from sqlalchemy.orm import selectinload
@@ -20,17 +19,6 @@ from tracker.units.models import Unit, UnitKind
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 
-FIELD_LABELS = {
-    "code": _l("Mã đơn vị"),
-    "name": _l("Tên đơn vị"),
-    "search_name": _l("Tên tìm kiếm"),
-    "kind": _l("Loại đơn vị"),
-    "parent_id": _l("Đơn vị cấp trên"),
-    "valid_from": _l("Hiệu lực từ"),
-    "valid_to": _l("Hiệu lực đến"),
-    "merged_into_id": _l("Sáp nhập vào"),
-    "id": _l("Số thứ tự"),
-}
 KINDS = frozenset(k.value for k in UnitKind)
 
 
@@ -87,7 +75,6 @@ def show(unit_id: int):
         unit=unit,
         readable=lambda other_id: in_scope(current_user, other_id),
         events=audit.history("units", unit.id),
-        field_labels=FIELD_LABELS,
         may_manage=can_manage(current_user, unit.id),
     )
 

@@ -1,0 +1,118 @@
+"""How audit diffs read on screen: Vietnamese field names, labelled choices, dd/mm/yyyy dates."""
+
+import re
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from tracker.auth.models import Role
+from tracker.boards.models import BoardKind, MemberRole
+from tracker.formatting import vn_date, vn_datetime
+from tracker.programs.models import Lifecycle, MeasureKind, TaskCategory, TaskSource
+from tracker.sites.models import SiteKind, SiteStatus
+from tracker.units.models import UnitKind
+
+FIELD_LABELS = {
+    "name": _l("Tên"),
+    "code": _l("Mã"),
+    "kind": _l("Loại"),
+    "parent_id": _l("Cấp trên"),
+    "valid_from": _l("Hiệu lực từ"),
+    "valid_to": _l("Hiệu lực đến"),
+    "merged_into_id": _l("Sáp nhập vào"),
+    "unit_id": _l("Đơn vị"),
+    "reference": _l("Số ký hiệu"),
+    "number": _l("Số"),
+    "kind_code": _l("Loại văn bản"),
+    "issuer_code": _l("Cơ quan ban hành"),
+    "issued_on": _l("Ngày ban hành"),
+    "title": _l("Tên, trích yếu"),
+    "username": _l("Tên đăng nhập"),
+    "full_name": _l("Họ và tên"),
+    "role": _l("Vai trò"),
+    "is_active": _l("Đang hoạt động"),
+    "reason": _l("Lý do"),
+    "description": _l("Nội dung (rõ việc)"),
+    "owner_name": _l("Người thực hiện (rõ người)"),
+    "owner_user_id": _l("Tài khoản thực hiện"),
+    "owner_member_id": _l("Thành viên thực hiện"),
+    "responsible": _l("Đơn vị chủ trì (rõ trách nhiệm)"),
+    "deadline": _l("Thời hạn (rõ thời gian)"),
+    "expected_result": _l("Kết quả (rõ kết quả)"),
+    "category": _l("Nhóm"),
+    "weight": _l("Trọng số"),
+    "update_every_days": _l("Chu kỳ cập nhật (ngày)"),
+    "lifecycle": _l("Tình trạng"),
+    "lifecycle_reason": _l("Lý do"),
+    "measure_kind": _l("Cách đo"),
+    "baseline": _l("Giá trị ban đầu"),
+    "target": _l("Chỉ tiêu"),
+    "unit_label": _l("Đơn vị tính"),
+    "source": _l("Nguồn số liệu"),
+    "value": _l("Giá trị"),
+    "note": _l("Ghi chú"),
+    "evidence_url": _l("Đường dẫn minh chứng"),
+    "evidence_document_id": _l("Văn bản minh chứng"),
+    "starts_on": _l("Ngày bắt đầu"),
+    "ends_on": _l("Ngày kết thúc"),
+    "is_public": _l("Công khai"),
+    "is_archived": _l("Lưu trữ"),
+    "basis_document_id": _l("Văn bản căn cứ"),
+    "program_id": _l("Chương trình"),
+    "task_id": _l("Nhiệm vụ"),
+    "at": _l("Thời điểm"),
+    "status": _l("Trạng thái"),
+    "address": _l("Địa chỉ"),
+    "person_name": _l("Họ và tên"),
+    "position": _l("Chức vụ"),
+    "target_size": _l("Số thành viên theo kế hoạch"),
+    "level": _l("Mức độ"),
+    "path": _l("Địa chỉ trang"),
+    "method": _l("Phương thức"),
+}
+
+# Where the same column name reads differently by table.
+_ENTITY_LABELS = {
+    ("documents", "title"): _l("Trích yếu"),
+    ("programs", "title"): _l("Tên chương trình"),
+    ("tasks", "title"): _l("Tên nhiệm vụ"),
+    ("units", "name"): _l("Tên đơn vị"),
+    ("units", "code"): _l("Mã đơn vị"),
+    ("units", "kind"): _l("Loại đơn vị"),
+    ("units", "parent_id"): _l("Đơn vị cấp trên"),
+}
+
+_ENUMS = {
+    ("units", "kind"): UnitKind,
+    ("users", "role"): Role,
+    ("memberships", "role"): MemberRole,
+    ("boards", "kind"): BoardKind,
+    ("sites", "kind"): SiteKind,
+    ("sites", "status"): SiteStatus,
+    ("tasks", "category"): TaskCategory,
+    ("tasks", "lifecycle"): Lifecycle,
+    ("tasks", "measure_kind"): MeasureKind,
+    ("tasks", "source"): TaskSource,
+}
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+
+
+def field_label(entity: str, name: str) -> str:
+    return str(_ENTITY_LABELS.get((entity, name)) or FIELD_LABELS.get(name, name))
+
+
+def field_value(entity: str, name: str, value) -> str:
+    """One side of a diff as people read it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("Có") if value else _l("Không"))
+    enum = _ENUMS.get((entity, name))
+    if enum is not None and value in {m.value for m in enum}:
+        return enum(value).label
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        return vn_date(date.fromisoformat(value))
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        return vn_datetime(datetime.fromisoformat(value))
+    return str(value)
