@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    app.json.ensure_ascii = False  # Vietnamese stays readable in API responses
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
