@@ -1,33 +1,144 @@
-"""The unit dashboard (the full figures arrive with programs and tasks)."""
+"""The unit dashboard (DESIGN §3): figures that explain themselves, subordinate units ranked, the tasks that
+need attention and the registries. Every figure comes from programs.progress; this module arranges them."""
 
-from flask import Blueprint, render_template, request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from tracker.auth.access import EVERYONE, allow, check_scope
+from tracker.auth.models import Role
+from tracker.dashboards import queries
 from tracker.extensions import db
-from tracker.programs.models import Program, Task
-from tracker.units.models import Unit
-from tracker.units.services import subtree_select
+from tracker.programs.models import TaskCategory
+from tracker.programs.progress import ProgramState, TaskState, local_today, summarize_unit
+from tracker.programs.rules import Status
+from tracker.text import fold
+from tracker.units.models import Unit, UnitKind
+from tracker.units.services import UnitGraph, unit_graph
 
 bp = Blueprint("dashboards", __name__)
+
+LIST_CAP = 20  # rows per list; the rest is counted, not shown
+
+
+@dataclass
+class Capped:
+    """The first LIST_CAP items of a list and how many more there are."""
+
+    items: list
+    rest: int
+
+
+def capped(items: Iterable, key: Callable | None = None) -> Capped:
+    rows = sorted(items, key=key) if key else list(items)
+    return Capped(rows[:LIST_CAP], max(0, len(rows) - LIST_CAP))
+
+
+def _trail(graph: UnitGraph, unit_id: int) -> list:
+    """The unit's line upwards (to its successor, else its parent), as far as the user's scope reaches."""
+    stop = None if current_user.role == Role.ADMIN else current_user.unit_id
+    trail, seen, current = [], set(), unit_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        row = graph.units[current]
+        trail.append(row)
+        if current == stop:
+            break
+        current = row.merged_into_id or row.parent_id
+    if stop is not None and trail[-1].id != stop:
+        trail = trail[:1]
+    return trail[::-1]
+
+
+def _by_deadline(state: TaskState):
+    return (state.task.deadline or date.max, state.task.title, state.task.id)
+
+
+def _by_last_update(state: TaskState):
+    return (state.last_update or date.min, state.task.title, state.task.id)
+
+
+def _programs_url(unit_id: int) -> str | None:
+    if "programs.index" not in current_app.view_functions:
+        return None
+    return url_for("programs.index", unit_id=unit_id)
 
 
 @bp.route("/")
 @allow(EVERYONE)
 def index():
     unit_id = request.args.get("unit_id", type=int) or current_user.unit_id
-    unit = db.session.get(Unit, unit_id) if unit_id else None
-    if unit is not None:
-        check_scope(unit.id)
-    programs = []
-    if unit is not None:
-        task_count = select(func.count(Task.id)).where(Task.program_id == Program.id).scalar_subquery()
-        programs = db.session.execute(
-            select(Program, task_count.label("task_count"))
-            .where(Program.unit_id.in_(subtree_select(unit.id)), Program.is_archived.is_(False))
-            .options(selectinload(Program.unit), selectinload(Program.basis_document))
-            .order_by(Program.starts_on.desc().nulls_last(), Program.id)
+    if unit_id is None:
+        return _picker()
+    graph = unit_graph()
+    unit = graph.units.get(unit_id)  # the graph's row has all the page shows of the unit itself
+    if unit is None:
+        abort(404)
+    check_scope(unit.id)
+    today = local_today()
+    summary = summarize_unit(unit.id, today, graph)
+    subtree = graph.subtree(unit.id)
+
+    own_ids = {ps.program.id for ps in summary.programs}
+    programs = {ps.program.id: ps.program for ps in summary.all_programs}
+    indicators = [s for ps in summary.all_programs for s in ps.tasks if s.task.category == TaskCategory.INDICATOR]
+    ranked = {row.id for row in summary.children}
+    unranked = (
+        graph.units[u] for u in graph.rollup_children(unit.id) if u not in ranked and graph.units[u].valid_to is None
+    )
+    boards = queries.board_staffing(subtree, today)
+    return render_template(
+        "dashboards/index.html",
+        unit=unit,
+        trail=_trail(graph, unit.id),
+        successor=graph.units.get(unit.merged_into_id),
+        summary=summary,
+        unranked=capped(unranked, lambda row: (fold(row.name), row.id)),
+        statuses=list(Status),
+        status_total=sum(summary.status_counts.values()),
+        own_programs=capped(summary.programs),
+        scope_programs=capped(ps for ps in summary.all_programs if ps.program.id not in own_ids),
+        programs_url=_programs_url(unit.id),
+        lists=[
+            ("overdue", _("Nhiệm vụ quá hạn"), capped(summary.overdue, _by_deadline)),
+            ("due-soon", _("Sắp đến hạn (trong 7 ngày)"), capped(summary.due_soon, _by_deadline)),
+            ("at-risk", _("Có nguy cơ trễ hạn"), capped(summary.at_risk, _by_deadline)),
+            ("stale", _("Lâu chưa cập nhật"), capped(summary.stale, _by_last_update)),
+        ],
+        indicators=capped(indicators),
+        qr=queries.qr_points(subtree, today),
+        services=queries.online_services(subtree),
+        boards=boards,
+        board_rows=capped(boards.boards),
+        program_of=programs.get,
+        unit_name=lambda unit_id: graph.units[unit_id].name,
+        program_status=_program_status,
+    )
+
+
+def _program_status(state: ProgramState) -> list[tuple[Status, int]]:
+    """A program's top-level tasks per status, in the order of the taxonomy."""
+    counts = state.status_counts
+    return [(status, counts[status]) for status in Status if counts.get(status)]
+
+
+def _picker():
+    """No unit to show: an admin picks a province; an account without a unit is told so."""
+    provinces = []
+    if current_user.role == Role.ADMIN:
+        provinces = db.session.scalars(
+            select(Unit)
+            .where(
+                Unit.kind == UnitKind.PROVINCE,
+                Unit.parent_id.is_(None),
+                Unit.valid_to.is_(None),
+                Unit.merged_into_id.is_(None),
+            )
+            .order_by(Unit.search_name, Unit.id)
         ).all()
-    return render_template("dashboards/index.html", unit=unit, programs=programs)
+    return render_template("dashboards/picker.html", provinces=provinces)

@@ -74,6 +74,18 @@ class TaskState:
             )
         return Figure(self.progress, formula, [Item(t.title, self.progress)])
 
+    def explain_achievement(self) -> Figure | None:
+        """Tỷ lệ đạt kế hoạch with the division behind it (None for milestones or without a value)."""
+        t = self.task
+        if self.achievement is None or t.measure_kind == "milestone":
+            return None
+        parts = {"v": _plain(self.value), "t": _plain(t.target), "u": t.unit_label}
+        if t.measure_kind == "decrease":
+            formula = _("chỉ tiêu giảm, càng thấp càng tốt: chỉ tiêu ÷ giá trị = %(t)s ÷ %(v)s %(u)s", **parts)
+        else:
+            formula = _("giá trị ÷ chỉ tiêu = %(v)s ÷ %(t)s %(u)s, không giới hạn ở 100%%", **parts)
+        return Figure(self.achievement, formula, [Item(t.title, self.achievement, url=f"/tasks/{t.id}")])
+
 
 def _plain(value: Decimal) -> str:
     from tracker.formatting import number
@@ -276,10 +288,10 @@ class UnitSummary:
     all_programs: list[ProgramState]
 
 
-def summarize_unit(unit_id: int, today: date | None = None) -> UnitSummary:
+def summarize_unit(unit_id: int, today: date | None = None, graph: UnitGraph | None = None) -> UnitSummary:
     """Everything the unit dashboard shows, from a fixed number of queries."""
     today = today or local_today()
-    graph = unit_graph()
+    graph = graph or unit_graph()
     subtree = graph.subtree(unit_id)
     programs = db.session.scalars(
         select(Program)
@@ -315,7 +327,7 @@ def summarize_unit(unit_id: int, today: date | None = None) -> UnitSummary:
         for child in graph.rollup_children(u):
             figure = overall(child)
             if figure is not None:
-                items.append(Item(graph.units[child].name, figure.value, url=f"/dashboard?unit_id={child}"))
+                items.append(Item(graph.units[child].name, figure.value, url=f"/?unit_id={child}"))
         result = (
             rules.weighted_mean(
                 items, _("trung bình của đơn vị (nếu có chương trình) và từng đơn vị trực thuộc có chương trình")
