@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint chromium translations clean
+.PHONY: install run test lint bench chromium translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -36,10 +36,14 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install
-	$(VENV)/bin/ruff check tracker tests
+	$(VENV)/bin/ruff check tracker tests bench
 
 test: install chromium lint
 	$(VENV)/bin/pytest
+
+# The province benchmark (bench/README.md): SQL statements and server time per page at 1/100 and full scale.
+bench: install
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -42,3 +42,25 @@ def create_document(unit, reference="37/KH-UBND", issued_on=date(2021, 11, 9), t
     from tracker.documents import services
 
     return services.create_document(unit, reference, issued_on, title)
+
+
+def create_program(unit, title="Chương trình hành động số 27-CTr/ĐU", **fields):
+    from tracker.programs import services
+
+    return services.create_program(unit, title, **fields)
+
+
+def create_task(program, title="Thu ngân sách nhà nước trên địa bàn", **fields):
+    """A task through the service (fields as in TaskFields, e.g. measure_kind, target, parent)."""
+    from tracker.programs import services
+
+    return services.create_task(program, services.TaskFields(title=title, **fields)).row
+
+
+def create_task_update(task, user, value, *, at=None, note=""):
+    """A recorded value of a manual task; `value` as a string ("4.03") or a Decimal."""
+    from decimal import Decimal
+
+    from tracker.programs import services
+
+    return services.add_update(task, user, Decimal(value), note=note, at=at)

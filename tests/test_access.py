@@ -42,7 +42,33 @@ TABLE = {
     ("admin.user_password", "GET"): {A, M},
     ("admin.user_password", "POST"): {A, M},
     ("admin.audit", "GET"): {A},
+    ("programs.index", "GET"): ALL,
+    ("programs.create", "GET"): {A, M},
+    ("programs.create", "POST"): {A, M},
+    ("programs.show", "GET"): ALL,
+    ("programs.edit", "GET"): {A, M},
+    ("programs.edit", "POST"): {A, M},
+    ("programs.task_new", "GET"): {A, M},
+    ("programs.task_new", "POST"): {A, M},
+    ("programs.task_show", "GET"): ALL,
+    ("programs.task_edit", "GET"): {A, M},
+    ("programs.task_edit", "POST"): {A, M},
+    ("programs.task_lifecycle", "POST"): {A, M},
+    ("programs.task_update", "POST"): {A, M, E},
+    ("reports.program_xlsx", "GET"): ALL,
+    ("reports.program_csv", "GET"): ALL,
     ("api.openapi", "GET"): PUBLIC,
+    ("api.unit_summary", "GET"): ALL,
+    ("api.list_programs", "GET"): ALL,
+    ("api.create_program", "POST"): {A, M},
+    ("api.get_program", "GET"): ALL,
+    ("api.update_program", "PATCH"): {A, M},
+    ("api.list_tasks", "GET"): ALL,
+    ("api.create_task", "POST"): {A, M},
+    ("api.get_task", "GET"): ALL,
+    ("api.update_task", "PATCH"): {A, M},
+    ("api.list_task_updates", "GET"): ALL,
+    ("api.create_task_update", "POST"): {A, M, E},
     ("api.list_units", "GET"): ALL,
     ("api.get_unit", "GET"): ALL,
     ("api.list_documents", "GET"): ALL,
@@ -73,8 +99,16 @@ def test_every_view_names_who_may_use_it(app):
 @pytest.fixture
 def world(app, users, ward):
     document = factories.create_document(ward)
+    program = factories.create_program(ward)
+    task = factories.create_task(program, owner_user=users["member"])  # the member owns it: may update it
     db.session.commit()
-    return {"unit_id": ward.id, "document_id": document.id, "user_id": users["viewer"].id}
+    return {
+        "unit_id": ward.id,
+        "document_id": document.id,
+        "user_id": users["viewer"].id,
+        "program_id": program.id,
+        "task_id": task.id,
+    }
 
 
 def _url(rule, world):

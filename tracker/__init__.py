@@ -5,8 +5,10 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from tracker import config as default_config
+from tracker.db import MAX_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     configure(app, test_config)
     app.json.ensure_ascii = False  # Vietnamese stays readable in API responses
+    app.url_map.converters["int"] = BoundedInt  # /tasks/99999999999 is a 404, not a driver error
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -31,6 +34,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.register(app)
     layout.register(app)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """<int:...> in every route, limited to the ids a table can hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def configure(app: Flask, test_config: dict | None) -> None:
@@ -84,9 +95,11 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.dashboards.views import bp as dashboards_bp
     from tracker.documents.views import bp as documents_bp
+    from tracker.programs.views import bp as programs_bp
+    from tracker.reports.views import bp as reports_bp
     from tracker.units.views import bp as units_bp
 
-    for bp in (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, api_bp):
+    for bp in (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, programs_bp, reports_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -41,6 +41,10 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+# Ids are 32-bit integers on PostgreSQL: a larger number names nothing (and must not reach the driver).
+MAX_ID = 2**31 - 1
+
+
 # Quantities: 18 digits, 4 after the point (4,03 tỷ; 8.061 triệu; 92,45 %).
 Quantity = Numeric(18, 4, asdecimal=True)
 
@@ -53,6 +57,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def get_row(model, ident):
+    """The row with this id, or None (also for ids no table can hold)."""
+    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 < ident <= MAX_ID:
+        return None
+    return db.session.get(model, ident)
 
 
 class TimestampMixin:

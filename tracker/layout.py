@@ -13,6 +13,7 @@ from tracker.auth.models import Role
 # (endpoint, label, roles that see it); the guard still decides who may open each page.
 NAVIGATION = [
     ("dashboards.index", _l("Tổng quan"), set(Role)),
+    ("programs.index", _l("Chương trình"), set(Role)),
     ("units.index", _l("Đơn vị"), set(Role)),
     ("documents.index", _l("Văn bản"), set(Role)),
     ("admin.users", _l("Người dùng"), {Role.ADMIN, Role.MANAGER}),

@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from tracker.auth.models import Role
+from tracker.db import get_row
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
 from tracker.units.services import subtree_select
@@ -161,7 +162,7 @@ def scope_unit_ids():
 
 def get_or_404(model, ident: int, not_found: str):
     """The row with this id, or a 404 naming what was looked for (scope is checked by the caller)."""
-    obj = db.session.get(model, ident)
+    obj = get_row(model, ident)
     if obj is None:
         abort_with(404, not_found)
     return obj

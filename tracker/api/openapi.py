@@ -236,6 +236,13 @@ _PATHS = {
     },
 }
 
+# Area modules describe their own paths and schemas with the helpers above; imported here because they
+# import those helpers from this module.
+from tracker.api import openapi_programs  # noqa: E402
+
+_PATHS |= openapi_programs.PATHS
+_SCHEMAS |= openapi_programs.SCHEMAS
+
 _DOCUMENT = {
     "openapi": "3.1.0",
     "info": {

@@ -10,7 +10,7 @@ from flask import abort
 from flask_login import current_user
 
 from tracker.auth.models import Role, User
-from tracker.extensions import db
+from tracker.db import get_row
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.MEMBER})
@@ -65,7 +65,7 @@ def check_manage(unit_id: int | None) -> None:
 
 def load_in_scope(model, ident: int, *, manage: bool = False):
     """Load a row by id or 404, then 403 unless its unit is in the user's scope (or editable)."""
-    obj = db.session.get(model, ident)
+    obj = get_row(model, ident)
     if obj is None:
         abort(404)
     (check_manage if manage else check_scope)(obj.unit_id)

@@ -14,6 +14,7 @@ from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
 from tracker.text import clean
 from tracker.units.models import Unit
+from tracker.units.services import subtree_select
 
 KIND_CODES = (
     "NQ", "QĐ", "CT", "QC", "QyĐ", "TB", "HD", "CTr", "KH", "PA", "ĐA", "BC", "BB", "TTr", "CĐ", "GM",
@@ -118,7 +119,27 @@ def search(query: str = "", kind_code: str | None = None, unit_ids=None):
     return stmt.order_by(Document.issued_on.desc().nulls_last(), Document.id.desc())
 
 
-def find_document(unit_id: int, reference: str) -> Document | None:
-    return db.session.scalar(
-        select(Document).where(Document.unit_id == unit_id, Document.reference == str(parse_reference(reference)))
-    )
+def find_document(unit: Unit, reference: str | None, field: str) -> Document | None:
+    """A document of the unit (or of a unit under it or merged into it) named by its reference; None when blank.
+
+    A malformed or unknown reference is a ValidationError on `field`."""
+    if not (reference or "").strip():
+        return None
+    try:
+        parsed = str(parse_reference(reference))
+    except ValidationError as exc:
+        raise ValidationError({field: exc.fields["reference"]}) from None
+    document = db.session.scalars(
+        select(Document)
+        .where(Document.reference == parsed, Document.unit_id.in_(subtree_select(unit.id)))
+        .order_by(Document.unit_id != unit.id, Document.id.desc())
+        .limit(1)
+    ).first()
+    if document is None:
+        message = _(
+            "Không tìm thấy văn bản “%(ref)s” của %(unit)s: hãy thêm văn bản trước.",
+            ref=parsed,
+            unit=unit.name,
+        )
+        raise ValidationError({field: message})
+    return document

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
 from tracker.programs import rules
@@ -41,6 +42,7 @@ class TaskState:
     completed_on: date | None
     points: list[Point]
     live: bool
+    note: str = ""  # the latest update's note
     depth: int = 0
     children: list["TaskState"] = field(default_factory=list)
     rollup: Figure | None = None  # a task with sub-tasks: how its progress was computed
@@ -194,17 +196,24 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
     if not programs:
         return {}
     ids = [p.id for p in programs]
-    tasks = db.session.scalars(select(Task).where(Task.program_id.in_(ids)).order_by(Task.position, Task.id)).all()
+    tasks = db.session.scalars(
+        select(Task)
+        .where(Task.program_id.in_(ids))
+        .options(selectinload(Task.owner_user), selectinload(Task.owner_member))  # who, on every screen and export
+        .order_by(Task.position, Task.id)
+    ).all()
     points: dict[int, list[Point]] = defaultdict(list)
+    notes: dict[int, str] = {}
     if tasks:
         rows = db.session.execute(
-            select(TaskUpdate.task_id, TaskUpdate.at, TaskUpdate.value)
+            select(TaskUpdate.task_id, TaskUpdate.at, TaskUpdate.value, TaskUpdate.note)
             .join(Task, Task.id == TaskUpdate.task_id)
             .where(Task.program_id.in_(ids))
             .order_by(TaskUpdate.task_id, TaskUpdate.at, TaskUpdate.id)
         )
-        for task_id, at, value in rows:
+        for task_id, at, value, note in rows:
             points[task_id].append(Point(local_day(at), value))
+            notes[task_id] = note
     live = live_values(tasks, {p.id: p.unit_id for p in programs}, today, graph)
 
     children: dict[int | None, list[Task]] = defaultdict(list)
@@ -217,6 +226,7 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
             _parent_state(task, kids, today) if kids else _leaf_state(task, points[task.id], live.get(task.id), today)
         )
         state.depth = depth
+        state.note = notes.get(task.id, "")
         return state
 
     result = {}

@@ -184,6 +184,18 @@ def flags(
     return found
 
 
+def missing_five_r(task) -> list[str]:
+    """Which of the five "rõ" (DESIGN §1) a task lacks, each named."""
+    checks = (
+        ((task.description or "").strip(), _l("rõ việc (nội dung)")),
+        (task.owner_name or task.owner_user_id or task.owner_member_id, _l("rõ người (người thực hiện)")),
+        (task.responsible, _l("rõ trách nhiệm (cơ quan chủ trì)")),
+        (task.deadline, _l("rõ thời gian (thời hạn)")),
+        ((task.expected_result or "").strip(), _l("rõ kết quả (kết quả cần đạt)")),
+    )
+    return [str(name) for present, name in checks if not present]
+
+
 # --- roll-ups -------------------------------------------------------------------------------------
 
 

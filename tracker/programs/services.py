@@ -6,17 +6,23 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from tracker.auth.access import in_scope
 from tracker.auth.models import Role, User
 from tracker.db import utcnow
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
+from tracker.programs.live import record_changes
 from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
 from tracker.text import clean
 from tracker.units.models import Unit
 
-# Numeric(18, 4): anything this large is a typing accident, not a figure.
+# Numeric(18, 4): anything this large is a typing accident, not a figure; values keep 4 decimals.
 LIMIT = Decimal(10) ** 13
+STORED = Decimal("0.0001")
+MAX_UPDATE_EVERY_DAYS = 3660
+LENGTHS = {"owner_name": 200, "responsible": 300, "unit_label": 40}
+URL_LENGTH = 500
 NON_NEGATIVE = {MeasureKind.COUNT, MeasureKind.PERCENT, MeasureKind.MILESTONE, MeasureKind.DECREASE}
 
 
@@ -126,8 +132,13 @@ def _check_task(program: Program, fields: TaskFields, task: Task | None) -> list
             errors[name] = _("Số quá lớn: hãy kiểm tra lại (tối đa 13 chữ số phần nguyên).")
     if fields.weight is None or fields.weight <= 0:
         errors["weight"] = _("Trọng số phải lớn hơn 0.")
-    if fields.update_every_days is not None and fields.update_every_days <= 0:
-        errors["update_every_days"] = _("Chu kỳ cập nhật phải là số ngày lớn hơn 0.")
+    if fields.update_every_days is not None and not 0 < fields.update_every_days <= MAX_UPDATE_EVERY_DAYS:
+        errors["update_every_days"] = _("Chu kỳ cập nhật là số ngày từ 1 đến %(n)d.", n=MAX_UPDATE_EVERY_DAYS)
+    for name, limit in LENGTHS.items():
+        if len(getattr(fields, name) or "") > limit:
+            errors[name] = _("Dài tối đa %(n)d ký tự.", n=limit)
+    if fields.owner_user is not None and not in_scope(fields.owner_user, program.unit_id):
+        errors["owner_user"] = _("Người thực hiện phải là tài khoản có quyền trên đơn vị của chương trình.")
     if kind in NON_NEGATIVE:
         for name in ("baseline", "target"):
             value = getattr(fields, name)
@@ -159,6 +170,10 @@ def _check_task(program: Program, fields: TaskFields, task: Task | None) -> list
     return warnings
 
 
+def _stored(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(STORED)
+
+
 def _is_within(candidate: Task, task: Task) -> bool:
     """True when `candidate` is `task` or one of its descendants (walking up from the candidate)."""
     node, seen = candidate, set()
@@ -179,11 +194,11 @@ def _apply(task: Task, fields: TaskFields) -> None:
     task.deadline = fields.deadline
     task.expected_result = fields.expected_result.strip()
     task.category = TaskCategory(fields.category)
-    task.weight = fields.weight
+    task.weight = fields.weight.quantize(STORED)
     task.update_every_days = fields.update_every_days
     task.measure_kind = MeasureKind(fields.measure_kind)
-    task.baseline = fields.baseline if fields.baseline is not None else Decimal(0)
-    task.target = Decimal(1) if task.measure_kind == MeasureKind.MILESTONE else fields.target
+    task.baseline = (fields.baseline or Decimal(0)).quantize(STORED)
+    task.target = Decimal(1) if task.measure_kind == MeasureKind.MILESTONE else _stored(fields.target)
     task.unit_label = clean(fields.unit_label)
     task.source = TaskSource(fields.source)
     task.source_site_kind = fields.source_site_kind or None
@@ -200,11 +215,8 @@ def create_task(program: Program, fields: TaskFields) -> Saved:
     with db.session.no_autoflush:
         _apply(task, fields)
     db.session.flush()
-    if task.source != TaskSource.MANUAL:
-        from tracker.programs.live import record_changes
-
-        record_changes([task])
-        db.session.flush()
+    record_changes([task])  # a live-linked task starts with the registry's value in its history
+    db.session.flush()
     return Saved(task, warnings)
 
 
@@ -214,6 +226,8 @@ def update_task(task: Task, fields: TaskFields, *, expected_version: int | None)
     warnings = _check_task(task.program, fields, task)
     _apply(task, fields)
     flush_versioned()
+    record_changes([task])  # a task newly linked to a registry (or to another board) takes its value now
+    db.session.flush()
     return Saved(task, warnings)
 
 
@@ -234,8 +248,6 @@ def set_lifecycle(task: Task, lifecycle: str, reason: str, *, expected_version: 
 
 def may_update(user: User, task: Task) -> bool:
     """Managers update any task in scope; members the tasks they own (directly or through a board seat)."""
-    from tracker.auth.access import in_scope
-
     if not in_scope(user, task.program.unit_id):
         return False
     if user.role in (Role.ADMIN, Role.MANAGER):
@@ -259,7 +271,7 @@ def check_value(task: Task, value: Decimal | None) -> Decimal:
         raise ValidationError({"value": _("Mốc công việc nhận giá trị từ 0 đến 1 (1 = hoàn thành).")})
     if task.measure_kind == MeasureKind.PERCENT and value > 100:
         raise ValidationError({"value": _("Tỷ lệ không vượt quá 100%.")})
-    return value
+    return value.quantize(STORED)
 
 
 def add_update(
@@ -288,11 +300,10 @@ def add_update(
     url = (evidence_url or "").strip() or None
     if url and not url.lower().startswith(("http://", "https://")):
         raise ValidationError({"evidence_url": _("Đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://.")})
-    if evidence_document is not None and evidence_document.unit_id != task.program.unit_id:
-        from tracker.auth.access import in_scope
-
-        if not in_scope(user, evidence_document.unit_id):
-            raise ValidationError({"evidence_document": _("Văn bản minh chứng không thuộc phạm vi của bạn.")})
+    if url and len(url) > URL_LENGTH:
+        raise ValidationError({"evidence_url": _("Dài tối đa %(n)d ký tự.", n=URL_LENGTH)})
+    if evidence_document is not None and not in_scope(user, evidence_document.unit_id):
+        raise ValidationError({"evidence_document": _("Văn bản minh chứng không thuộc phạm vi của bạn.")})
     update = TaskUpdate(
         task=task,
         user_id=user.id,

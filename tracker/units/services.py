@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select, union
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
+from tracker.db import MAX_ID
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.text import like_pattern
@@ -125,7 +126,7 @@ def find_units(refs: str, field: str = "unit") -> list[Unit]:
     wanted = list(dict.fromkeys(r for r in _REF_SEPARATORS.split(refs or "") if r))
     if not wanted:
         raise ValidationError({field: _("Hãy nhập mã đơn vị.")})
-    ids = [int(r[1:]) for r in wanted if r.startswith("#") and r[1:].isdigit()]
+    ids = [int(r[1:]) for r in wanted if r.startswith("#") and r[1:].isdigit() and 0 < int(r[1:]) <= MAX_ID]
     codes = [r for r in wanted if not r.startswith("#")]
     found = {}
     if ids:

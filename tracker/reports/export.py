@@ -1,0 +1,245 @@
+"""A program's tasks as a spreadsheet: one row builder over progress.evaluate_program's ProgramState, and two
+writers (XLSX, CSV) that share it. Every figure comes from the evaluation; nothing is recomputed here.
+
+Text typed by users may start like a formula ("=HYPERLINK(…)"); spreadsheets would run it, so such text cells
+get a leading apostrophe. Numbers are written as numbers and are never touched.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from tracker.formatting import number, percent, vn_date
+from tracker.programs.models import Lifecycle, Program, Task
+from tracker.programs.progress import ProgramState, TaskState, evaluate_program, local_today
+
+HEADERS = (
+    _l("STT"),
+    _l("Nhiệm vụ"),
+    _l("Người thực hiện"),
+    _l("Đơn vị chủ trì"),
+    _l("Thời hạn"),
+    _l("Chỉ tiêu"),
+    _l("Kết quả"),
+    _l("Tỷ lệ đạt (%)"),
+    _l("Trạng thái"),
+    _l("Ghi chú"),
+)
+WIDTHS = (8, 50, 22, 24, 12, 18, 14, 12, 24, 40)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One task as exported: typed values; the writers decide how each looks."""
+
+    number: str  # STT, hierarchical: 1, 1.1, 1.2, 2
+    depth: int
+    title: str
+    owner: str
+    responsible: str
+    deadline: date | None
+    target: Decimal | None
+    unit_label: str
+    value: Decimal | None
+    achievement: Decimal | None
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    lines: list[str]  # under the title: unit, basis, period, overall figures, date of the figures
+    rows: list[Row]
+
+
+def safe_text(text: str) -> str:
+    """Text a spreadsheet will show as text: characters XML cannot hold dropped, a formula start neutralised."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text or "")
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def owner_of(task: Task) -> str:
+    """Rõ người: the name typed on the task, else the board member or the user it names."""
+    if task.owner_name:
+        return task.owner_name
+    if task.owner_member is not None:
+        return task.owner_member.person_name
+    if task.owner_user is not None:
+        return task.owner_user.full_name or task.owner_user.username
+    return ""
+
+
+def _note(state: TaskState) -> str:
+    """The last update's note; for a paused or cancelled task, the reason too."""
+    task = state.task
+    if task.lifecycle != Lifecycle.ACTIVE and task.lifecycle_reason:
+        return "; ".join(filter(None, [state.note, f"{state.status.label}: {task.lifecycle_reason}"]))
+    return state.note
+
+
+def rows(state: ProgramState) -> list[Row]:
+    """The task tree in display order, numbered 1, 1.1, 1.2, 2…."""
+    found: list[Row] = []
+
+    def walk(states: list[TaskState], prefix: str) -> None:
+        for n, s in enumerate(states, start=1):
+            task = s.task
+            found.append(
+                Row(
+                    number=f"{prefix}{n}",
+                    depth=s.depth,
+                    title=task.title,
+                    owner=owner_of(task),
+                    responsible=task.responsible,
+                    deadline=task.deadline,
+                    target=task.target,
+                    unit_label=task.unit_label,
+                    value=s.value,
+                    achievement=s.achievement,
+                    status=s.status.label,
+                    note=_note(s),
+                )
+            )
+            walk(s.children, f"{prefix}{n}.")
+
+    walk(state.roots, "")
+    return found
+
+
+def heading(state: ProgramState, today: date) -> list[str]:
+    """The lines under the title: who, on what basis, when, how far."""
+    program = state.program
+    lines = [_("Đơn vị: %(name)s", name=program.unit.name)]
+    if program.basis_document is not None:
+        basis = program.basis_document
+        lines.append(_("Căn cứ: %(ref)s — %(title)s", ref=basis.reference, title=basis.title))
+    if program.starts_on and program.ends_on:
+        period = f"{vn_date(program.starts_on)} – {vn_date(program.ends_on)}"
+        lines.append(_("Thời gian thực hiện: %(period)s", period=period))
+    elif program.starts_on or program.ends_on:
+        since, until = vn_date(program.starts_on), vn_date(program.ends_on)
+        lines.append(
+            _("Thời gian thực hiện: từ %(d)s", d=since) if since else _("Thời gian thực hiện: đến %(d)s", d=until)
+        )
+    if state.progress.value is not None:
+        lines.append(_("Tiến độ chung: %(p)s", p=percent(state.progress.value)))
+    if state.completion.value is not None:
+        lines.append(_("Nhiệm vụ đến hạn đã hoàn thành: %(p)s", p=percent(state.completion.value)))
+    lines.append(_("Số liệu tính đến ngày %(day)s", day=vn_date(today)))
+    return lines
+
+
+def program_report(program: Program, today: date | None = None) -> Report:
+    """Everything an export of this program shows."""
+    today = today or local_today()
+    state = evaluate_program(program, today)
+    return Report(program.title, heading(state, today), rows(state))
+
+
+# --- writers -------------------------------------------------------------------------------------------------
+
+
+def _number_format(value: Decimal, label: str = "") -> str:
+    """'#,##0.00' with as many decimals as the value has (at most 4), and the unit label as a literal suffix.
+
+    Spreadsheets show the separators of the reader's locale: 1.234,5 in Vietnamese."""
+    places = min(max(-value.normalize().as_tuple().exponent, 0), 4)
+    fmt = "#,##0" + ("." + "0" * places if places else "")
+    label = re.sub(r'["\\]', "", label).strip()
+    return f'{fmt} "{label}"' if label else fmt
+
+
+def to_xlsx(report: Report) -> bytes:
+    """An .xlsx workbook: title lines, a bold header, one row per task, numbers and dates typed."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Tiến độ")[:31]
+    sheet.append([safe_text(report.title)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for line in report.lines:
+        sheet.append([safe_text(line)])
+    sheet.append([])
+    sheet.append([str(h) for h in HEADERS])
+    header_row = sheet.max_row
+    thin = Side(style="thin", color="999999")
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF4")
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    top = Alignment(vertical="top", wrap_text=True)
+    for row in report.rows:
+        sheet.append(
+            [
+                row.number,
+                safe_text(row.title),
+                safe_text(row.owner),
+                safe_text(row.responsible),
+                row.deadline,
+                float(row.target) if row.target is not None else None,
+                float(row.value) if row.value is not None else None,
+                float(row.achievement) if row.achievement is not None else None,
+                safe_text(row.status),
+                safe_text(row.note),
+            ]
+        )
+        cells = sheet[sheet.max_row]
+        for cell in cells:
+            cell.alignment = top
+        cells[1].alignment = Alignment(vertical="top", wrap_text=True, indent=row.depth)
+        cells[4].number_format = "dd/mm/yyyy"
+        if row.target is not None:
+            cells[5].number_format = _number_format(row.target, row.unit_label)
+        if row.value is not None:
+            cells[6].number_format = _number_format(row.value)
+        cells[7].number_format = "#,##0.00%"
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    last = get_column_letter(len(HEADERS))
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{last}{max(sheet.max_row, header_row)}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_csv(report: Report) -> bytes:
+    """UTF-8 with a BOM (so Excel reads the accents), comma-separated; figures written the Vietnamese way."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(h) for h in HEADERS])
+    for row in report.rows:
+        target = f"{number(row.target, 4)} {row.unit_label}".strip() if row.target is not None else ""
+        writer.writerow(
+            [
+                row.number,
+                safe_text(row.title),
+                safe_text(row.owner),
+                safe_text(row.responsible),
+                vn_date(row.deadline),
+                safe_text(target),  # carries the unit label, so it is text
+                number(row.value, 4),
+                number(row.achievement * 100, 2) if row.achievement is not None else "",
+                safe_text(row.status),
+                safe_text(row.note),
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")

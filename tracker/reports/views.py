@@ -1,0 +1,50 @@
+"""Downloads of a program's progress report: XLSX and CSV, for anyone who may read the program."""
+
+import re
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort
+from unidecode import unidecode
+
+from tracker.auth.access import EVERYONE, allow, load_in_scope
+from tracker.programs.models import Program
+from tracker.reports import export
+
+bp = Blueprint("reports", __name__)
+
+MAX_ID = 2**31 - 1  # ids are 32-bit in the database; a larger one names nothing (and would overflow the query)
+
+
+def _program(program_id: int) -> Program:
+    if program_id > MAX_ID:
+        abort(404)
+    return load_in_scope(Program, program_id)
+
+
+def filenames(program: Program, extension: str) -> tuple[str, str]:
+    """(ASCII-safe name for old clients, the real name in UTF-8) of a program's export."""
+    slug = re.sub(r"[^a-z0-9]+", "-", unidecode(program.title).lower()).strip("-")[:60].rstrip("-")
+    ascii_name = f"{slug or 'chuong-trinh'}-{program.id}.{extension}"
+    real = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", program.title).strip(" .-")[:100] or ascii_name
+    return ascii_name, f"{real}.{extension}"
+
+
+def _download(body: bytes, mimetype: str, program: Program, extension: str) -> Response:
+    ascii_name, real = filenames(program, extension)
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(real, safe='')}"
+    headers = {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
+    return Response(body, mimetype=mimetype, headers=headers)
+
+
+@bp.get("/programs/<int:program_id>/export.xlsx")
+@allow(EVERYONE)
+def program_xlsx(program_id: int):
+    program = _program(program_id)
+    return _download(export.to_xlsx(export.program_report(program)), export.XLSX_MIMETYPE, program, "xlsx")
+
+
+@bp.get("/programs/<int:program_id>/export.csv")
+@allow(EVERYONE)
+def program_csv(program_id: int):
+    program = _program(program_id)
+    return _download(export.to_csv(export.program_report(program)), export.CSV_MIMETYPE, program, "csv")
