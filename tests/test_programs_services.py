@@ -131,3 +131,19 @@ def test_unit_summary_ranks_communes_once_each(app, province, users):
     assert [row.name for row in summary.children] == ["Phường Phổ Yên", "Phường Bắc Kạn"]
     assert summary.overall.value == D("0.75")
     assert summary.children[1].programs == 1  # the merged ward's program counts under its successor
+
+
+def test_a_board_member_can_own_a_task(program, ward, province):
+    from tracker.boards.models import Board, Membership
+
+    board = Board(unit=ward, kind="steering_board", name="Ban chỉ đạo", target_size=27)
+    seat = Membership(board=board, person_name="Nguyễn Văn A", role="head", starts_on=date(2025, 1, 1))
+    elsewhere = Board(unit=factories.create_unit("Phường Bắc Kạn", "ward", parent=province), kind="other", name="Khác")
+    stranger = Membership(board=elsewhere, person_name="Trần Thị B", role="member", starts_on=date(2025, 1, 1))
+    db.session.add_all([board, seat, elsewhere, stranger])
+    db.session.flush()
+    task = _task(program, owner_member=seat)
+    assert task.owner_member_id == seat.id
+    with pytest.raises(ValidationError) as outside:
+        _task(program, "Khác", owner_member=stranger)
+    assert "owner_member" in outside.value.fields

@@ -96,5 +96,10 @@ class Membership(TimestampMixin, VersionedMixin, db.Model):
     board: Mapped[Board] = relationship(back_populates="memberships")
     appointed_by: Mapped[Document | None] = relationship()
 
+    @property
+    def unit_id(self) -> int:
+        """The unit whose rights govern this seat: its board's."""
+        return self.board.unit_id
+
     def __repr__(self) -> str:
         return f"<Membership {self.id} {self.person_name!r} {self.role}>"

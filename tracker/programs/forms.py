@@ -11,11 +11,13 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from tracker.auth.models import Role, User
-from tracker.boards.models import Board
+from tracker.boards.models import Board, Membership
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import DayField, FilterForm, NumberField, VersionField
+from tracker.programs.live import current_members_clause
 from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource
+from tracker.programs.progress import local_today
 from tracker.programs.rules import Status
 from tracker.programs.services import TaskFields
 from tracker.sites.models import SiteKind
@@ -124,6 +126,9 @@ class TaskForm(FlaskForm):
     owner_user_id = _id_select(
         _l("Tài khoản người thực hiện"), _l("Người có tài khoản này được cập nhật tiến độ nhiệm vụ.")
     )
+    owner_member_id = _id_select(
+        _l("Thành viên Ban thực hiện"), _l("Thành viên Ban chỉ đạo, Tổ giúp việc phụ trách nhiệm vụ.")
+    )
     responsible = StringField(
         _l("Rõ trách nhiệm: cơ quan chủ trì"),
         validators=[Length(max=300, message=_l("Dài tối đa 300 ký tự."))],
@@ -177,6 +182,18 @@ class TaskForm(FlaskForm):
         self.owner_user_id.choices = [("", _("— Không chọn —"))] + [
             (u.id, f"{u.display_name} ({u.username}, {u.role.label})") for u in users
         ]
+        lines = ancestor_ids(program.unit_id)
+        members = db.session.execute(
+            select(Membership, Board.name)
+            .join(Board, Board.id == Membership.board_id)
+            .where(Board.unit_id.in_(lines), current_members_clause(local_today()))
+            .order_by(Board.name, Membership.person_name)
+        ).all()
+        if task is not None and task.owner_member is not None and task.owner_member not in [m for m, _b in members]:
+            members.append((task.owner_member, task.owner_member.board.name))
+        self.owner_member_id.choices = [("", _("— Không chọn —"))] + [
+            (m.id, f"{m.person_name} — {m.role.label}, {board}") for m, board in members
+        ]
         boards = db.session.scalars(
             select(Board).where(Board.unit_id.in_(subtree_select(program.unit_id))).order_by(Board.name, Board.id)
         ).all()
@@ -191,6 +208,7 @@ class TaskForm(FlaskForm):
             description=self.description.data or "",
             owner_name=self.owner_name.data or "",
             owner_user=db.session.get(User, self.owner_user_id.data) if self.owner_user_id.data else None,
+            owner_member=db.session.get(Membership, self.owner_member_id.data) if self.owner_member_id.data else None,
             responsible=self.responsible.data or "",
             deadline=self.deadline.data,
             expected_result=self.expected_result.data or "",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from tracker.auth.access import in_scope
 from tracker.auth.models import Role, User
+from tracker.boards.models import Membership
 from tracker.db import utcnow
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version, flush_versioned
@@ -16,6 +17,7 @@ from tracker.programs.live import record_changes
 from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
 from tracker.text import clean
 from tracker.units.models import Unit
+from tracker.units.services import ancestor_ids
 
 # Numeric(18, 4): anything this large is a typing accident, not a figure; values keep 4 decimals.
 LIMIT = Decimal(10) ** 13
@@ -104,6 +106,7 @@ class TaskFields:
     description: str = ""
     owner_name: str = ""
     owner_user: User | None = None
+    owner_member: Membership | None = None
     responsible: str = ""
     deadline: date | None = None
     expected_result: str = ""
@@ -137,6 +140,10 @@ def _check_task(program: Program, fields: TaskFields, task: Task | None) -> list
     for name, limit in LENGTHS.items():
         if len(getattr(fields, name) or "") > limit:
             errors[name] = _("Dài tối đa %(n)d ký tự.", n=limit)
+    if fields.owner_member is not None and fields.owner_member.board.unit_id not in ancestor_ids(program.unit_id) | {
+        program.unit_id
+    }:
+        errors["owner_member"] = _("Thành viên thực hiện phải thuộc một Ban của đơn vị hoặc cấp trên.")
     if fields.owner_user is not None and not in_scope(fields.owner_user, program.unit_id):
         errors["owner_user"] = _("Người thực hiện phải là tài khoản có quyền trên đơn vị của chương trình.")
     if kind in NON_NEGATIVE:
@@ -190,6 +197,7 @@ def _apply(task: Task, fields: TaskFields) -> None:
     task.description = fields.description.strip()
     task.owner_name = clean(fields.owner_name)
     task.owner_user_id = fields.owner_user.id if fields.owner_user else None
+    task.owner_member_id = fields.owner_member.id if fields.owner_member else None
     task.responsible = clean(fields.responsible)
     task.deadline = fields.deadline
     task.expected_result = fields.expected_result.strip()
