@@ -7,6 +7,7 @@ import pytest
 from tests import factories
 from tracker.auth.access import allow
 from tracker.extensions import db
+from tracker.sites.services import SiteFields, create_site
 
 A, M, E, V = "admin", "manager", "member", "viewer"
 ALL = {A, M, E, V}
@@ -57,6 +58,33 @@ TABLE = {
     ("programs.task_update", "POST"): {A, M, E},
     ("reports.program_xlsx", "GET"): ALL,
     ("reports.program_csv", "GET"): ALL,
+    ("sites.index", "GET"): ALL,
+    ("sites.show", "GET"): ALL,
+    ("sites.create", "GET"): {A, M, E},
+    ("sites.create", "POST"): {A, M, E},
+    ("sites.edit", "GET"): {A, M, E},
+    ("sites.edit", "POST"): {A, M, E},
+    ("sites.status", "POST"): {A, M},
+    ("sites.rotate", "POST"): {A, M},
+    ("site_imports.upload", "GET"): {A, M, E},
+    ("site_imports.upload", "POST"): {A, M, E},
+    ("site_imports.confirm", "POST"): {A, M, E},
+    ("site_imports.template", "GET"): ALL,
+    ("qr.svg", "GET"): ALL,
+    ("qr.png", "GET"): ALL,
+    ("qr.poster", "GET"): {A, M, E},
+    ("qr.bulk", "POST"): {A, M, E},
+    ("checkin.show", "GET"): PUBLIC,
+    ("checkin.submit", "POST"): PUBLIC,
+    ("api.list_sites", "GET"): ALL,
+    ("api.get_site", "GET"): ALL,
+    ("api.site_qr_svg", "GET"): ALL,
+    ("api.site_qr_png", "GET"): ALL,
+    ("api.create_site", "POST"): {A, M, E},
+    ("api.update_site", "PATCH"): {A, M, E},
+    ("api.site_poster", "GET"): {A, M, E},
+    ("api.posters", "POST"): {A, M, E},
+    ("api.rotate_code", "POST"): {A, M},
     ("api.openapi", "GET"): PUBLIC,
     ("api.unit_summary", "GET"): ALL,
     ("api.list_programs", "GET"): ALL,
@@ -101,6 +129,7 @@ def world(app, users, ward):
     document = factories.create_document(ward)
     program = factories.create_program(ward)
     task = factories.create_task(program, owner_user=users["member"])  # the member owns it: may update it
+    site = create_site(ward, SiteFields(name="Chợ Bãi Bông", kind="market"))
     db.session.commit()
     return {
         "unit_id": ward.id,
@@ -108,6 +137,9 @@ def world(app, users, ward):
         "user_id": users["viewer"].id,
         "program_id": program.id,
         "task_id": task.id,
+        "site_id": site.id,
+        "code": site.code,
+        "fmt": "xlsx",
     }
 
 

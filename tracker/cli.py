@@ -10,8 +10,11 @@ from tracker import audit
 from tracker.auth import services as accounts
 from tracker.auth.cli import users_cli
 from tracker.auth.models import Role, User
+from tracker.checkin.cli import checkins_cli
 from tracker.extensions import db
 from tracker.programs.cli import tasks_cli
+from tracker.qr.cli import posters_command
+from tracker.sites.cli import sites_cli
 from tracker.units.cli import units_cli
 from tracker.units.models import Unit
 from tracker.units.services import load_official_units
@@ -59,5 +62,8 @@ def register(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(tasks_cli)
+    app.cli.add_command(sites_cli)
+    app.cli.add_command(checkins_cli)
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(posters_command)

@@ -14,6 +14,7 @@ from tracker.auth.models import Role
 NAVIGATION = [
     ("dashboards.index", _l("Tổng quan"), set(Role)),
     ("programs.index", _l("Chương trình"), set(Role)),
+    ("sites.index", _l("Điểm QR"), set(Role)),
     ("units.index", _l("Đơn vị"), set(Role)),
     ("documents.index", _l("Văn bản"), set(Role)),
     ("admin.users", _l("Người dùng"), {Role.ADMIN, Role.MANAGER}),

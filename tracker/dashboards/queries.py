@@ -5,19 +5,20 @@ number of sites, check-ins, services or members.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from tracker.boards.models import Board, BoardKind, Membership
 from tracker.extensions import db
 from tracker.programs import rules
-from tracker.programs.live import ACTIVE_WINDOW_DAYS, current_members_clause
+from tracker.programs.live import current_members_clause
 from tracker.programs.rules import Figure, Item
 from tracker.services.models import PublicService, ServicePeriod
-from tracker.sites.models import CheckIn, Site, SiteKind, SiteStatus
+from tracker.sites import queries as site_queries
+from tracker.sites.models import SiteKind
 from tracker.units.models import Unit
 
 
@@ -37,23 +38,11 @@ class QrPanel:
 
 
 def qr_points(unit_ids: set[int], today: date) -> QrPanel:
-    """One grouped query: counts per site kind (retired sites do not count, as in the live-linked tasks)."""
-    since = datetime.combine(today - timedelta(days=ACTIVE_WINDOW_DAYS), datetime.min.time(), UTC)
-    recent = select(CheckIn.id).where(CheckIn.site_id == Site.id, CheckIn.at >= since).exists()
-    rows = db.session.execute(
-        select(Site.kind, func.count(Site.id), func.count(Site.poster_printed_at), func.count(case((recent, 1))))
-        .where(Site.unit_id.in_(unit_ids), Site.status == SiteStatus.ACTIVE)
-        .group_by(Site.kind)
-    ).all()
-    total = SiteCounts()
-    by_kind = []
-    for kind, registered, printed, active in sorted(rows, key=lambda r: -r[1]):
-        counts = SiteCounts(registered, printed, active)
-        by_kind.append((SiteKind(kind), counts))
-        total.registered += registered
-        total.printed += printed
-        total.active += active
-    return QrPanel(total, by_kind)
+    """The registry's unit statistics per site kind, largest first (retired sites do not count)."""
+    stats = site_queries.unit_stats(unit_ids, today, checkins=False)
+    by_kind = [(kind, SiteCounts(*counts)) for kind, counts in stats.by_kind.items()]
+    by_kind.sort(key=lambda pair: -pair[1].registered)
+    return QrPanel(SiteCounts(stats.registered, stats.posters_printed, stats.active_30d), by_kind)
 
 
 @dataclass

@@ -15,11 +15,11 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tracker.formatting import number, percent, vn_date
+from tracker.imports import safe_cell as safe_text  # one formula guard for every spreadsheet written
 from tracker.programs.models import Lifecycle, Program, Task
 from tracker.programs.progress import ProgramState, TaskState, evaluate_program, local_today
 
@@ -36,7 +36,6 @@ HEADERS = (
     _l("Ghi chú"),
 )
 WIDTHS = (8, 50, 22, 24, 12, 18, 14, 12, 24, 40)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 
@@ -64,12 +63,6 @@ class Report:
     title: str
     lines: list[str]  # under the title: unit, basis, period, overall figures, date of the figures
     rows: list[Row]
-
-
-def safe_text(text: str) -> str:
-    """Text a spreadsheet will show as text: characters XML cannot hold dropped, a formula start neutralised."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text or "")
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def owner_of(task: Task) -> str:

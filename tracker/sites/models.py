@@ -47,6 +47,7 @@ class Site(TimestampMixin, VersionedMixin, db.Model):
     """A QR check-in point (điểm QR) with its public code."""
 
     __tablename__ = "sites"
+    AUDIT_EXCLUDE = frozenset({"search_name"})  # derived from name
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -74,6 +75,7 @@ class RetiredSiteCode(db.Model):
     """A code taken out of use by rotation: it answers 410 instead of 404."""
 
     __tablename__ = "retired_site_codes"
+    AUDITED = False  # keyed by code, not id; the site's own audit row already shows old and new code
 
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
@@ -87,6 +89,7 @@ class CheckIn(db.Model):
     """One public check-in; no personal data unless the deployment collects phones."""
 
     __tablename__ = "checkins"
+    AUDITED = False  # anonymous public data, high-volume, on the hot path: not a registry change to trace
     __table_args__ = (
         Index("ix_checkins_site_at", "site_id", "at"),
         Index("ix_checkins_site_device_at", "site_id", "device_hash", "at"),

@@ -34,6 +34,7 @@ class Unit(TimestampMixin, VersionedMixin, db.Model):
     """An administrative unit; merged units end (valid_to, merged_into) but keep their records."""
 
     __tablename__ = "units"
+    AUDIT_EXCLUDE = frozenset({"search_name"})  # derived from name
 
     code: Mapped[str | None] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))

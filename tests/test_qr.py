@@ -1,0 +1,152 @@
+"""QR images: payload, SVG and PNG read back by a real decoder (zxing-cpp), caching by code, scope."""
+
+import base64
+import io
+from urllib.parse import urlsplit
+
+import pypdfium2
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests import factories
+from tracker.extensions import db
+from tracker.qr import render
+from tracker.sites import services
+
+QR_ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+def create_site(unit, name="Chợ Bãi Bông", **fields):
+    return services.create_site(unit, services.SiteFields(name=name, kind=fields.pop("kind", "market"), **fields))
+
+
+def decode(image: Image.Image) -> list:
+    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+
+
+def assert_reads_back(found: list, site) -> None:
+    """One QR whose text is the site's upper-cased URL, in alphanumeric mode at a small version."""
+    assert [b.text for b in found] == [render.payload(site.code)]
+    assert int(found[0].extra["Version"]) <= 4
+    assert found[0].ec_level == "Q"
+
+
+def assert_checks_in(client, decoded: str, site) -> None:
+    """The decoded URL opens the site's public check-in page, as scanned and typed in lower case."""
+    url = urlsplit(decoded)
+    assert url.netloc == "CDS.EXAMPLE.GOV.VN"
+    for path in (url.path, url.path.lower()):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert site.name in page.get_data(as_text=True)
+
+
+def test_payload_is_the_upper_cased_url_in_the_alphanumeric_set(app, ward):
+    site = create_site(ward)
+    data = render.payload(site.code)
+    assert data == f"HTTPS://CDS.EXAMPLE.GOV.VN/C/{site.code}"
+    assert set(data) <= set(QR_ALPHANUMERIC)
+    # Alphanumeric mode keeps a typical URL at version 3 (29 modules) with error correction Q.
+    assert len(render.matrix(data)) == 29
+
+
+def test_base_url_comes_from_configuration(app, ward):
+    app.config["PUBLIC_BASE_URL"] = "https://qr.phoyen.thainguyen.gov.vn/"
+    assert render.payload("7K3M9QXAB2CD") == "HTTPS://QR.PHOYEN.THAINGUYEN.GOV.VN/C/7K3M9QXAB2CD"
+
+
+def test_png_decodes_to_the_site_url_and_checks_in(app, client, ward):
+    site = create_site(ward)
+    db.session.commit()
+    image = Image.open(io.BytesIO(render.png(render.payload(site.code), box_size=4)))
+    assert image.size == ((29 + 8) * 4,) * 2
+    found = decode(image)
+    assert_reads_back(found, site)
+    assert_checks_in(client, found[0].text, site)
+
+
+def test_svg_decodes_after_rendering_by_a_real_svg_renderer(app, ward):
+    """The SVG bytes go through WeasyPrint's SVG renderer into a PDF, rasterised by PDFium, then decoded."""
+    weasyprint = pytest.importorskip("weasyprint")
+    site = create_site(ward)
+    image = render.svg(render.payload(site.code))
+    assert image.startswith(b"<svg") and image.count(b"<path") == 1 and b'shape-rendering="crispEdges"' in image
+    source = base64.b64encode(image).decode()
+    html = f'<img style="width:8cm;height:8cm" src="data:image/svg+xml;base64,{source}">'
+    pdf = pypdfium2.PdfDocument(weasyprint.HTML(string=html).write_pdf())
+    try:
+        bitmap = pdf[0].render(scale=150 / 72).to_pil()
+    finally:
+        pdf.close()
+    assert_reads_back(decode(bitmap), site)
+
+
+@pytest.mark.parametrize("fmt, mimetype", [("svg", "image/svg+xml"), ("png", "image/png")])
+def test_image_is_cached_by_code(app, client, auth, users, ward, fmt, mimetype):
+    site = create_site(ward)
+    db.session.commit()
+    auth.login("viewer")
+    url = f"/sites/{site.id}/qr.{fmt}"
+
+    first = client.get(url)
+    assert first.status_code == 200 and first.mimetype == mimetype
+    tag, weak = first.get_etag()
+    assert tag and not weak
+    assert first.headers["Cache-Control"] == "private, no-cache"
+
+    again = client.get(url, headers={"If-None-Match": f'"{tag}"'})
+    assert again.status_code == 304 and again.data == b""
+    assert again.get_etag() == (tag, False)
+
+    # A link that names the current code may be kept for a year.
+    pinned = client.get(f"{url}?v={site.code}")
+    assert pinned.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert pinned.get_etag() == (tag, False)
+
+    # A rotated code is a new image: the old tag no longer matches, the old pin is not immutable.
+    old = site.code
+    site.code = services.unique_code()  # what rotate_code does to the site
+    db.session.commit()
+    rotated = client.get(f"{url}?v={old}", headers={"If-None-Match": f'"{tag}"'})
+    assert rotated.status_code == 200
+    assert rotated.get_etag()[0] != tag
+    assert rotated.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_served_images_decode_to_the_current_code(app, client, auth, users, ward):
+    site = create_site(ward)
+    db.session.commit()
+    auth.login("member")
+    png = client.get(f"/sites/{site.id}/qr.png")
+    assert_reads_back(decode(Image.open(io.BytesIO(png.data))), site)
+    svg = client.get(f"/sites/{site.id}/qr.svg")
+    assert svg.data == render.svg(render.payload(site.code))
+
+
+def test_images_of_another_unit_are_refused(app, client, auth, users, province):
+    other_province = factories.create_unit("Bắc Kạn", "province", code="06")
+    elsewhere = create_site(factories.create_unit("Phường Phùng Chí Kiên", "ward", parent=other_province))
+    db.session.commit()
+    auth.login("viewer")
+    assert client.get(f"/sites/{elsewhere.id}/qr.svg").status_code == 403
+    assert client.get(f"/sites/{elsewhere.id}/qr.png").status_code == 403
+    assert client.get("/sites/999999/qr.svg").status_code == 404
+    auth.logout()
+    assert auth.login("admin").status_code == 302
+    assert client.get(f"/sites/{elsewhere.id}/qr.svg").status_code == 200
+
+
+def test_images_need_an_account(app, client, ward):
+    site = create_site(ward)
+    db.session.commit()
+    response = client.get(f"/sites/{site.id}/qr.png")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_etag_changes_with_format_code_and_base_url(app):
+    tags = {render.etag("7K3M9QXAB2CD", "svg"), render.etag("7K3M9QXAB2CD", "png"), render.etag("7K3M9QXAB2CE", "svg")}
+    app.config["PUBLIC_BASE_URL"] = "https://other.gov.vn"
+    tags.add(render.etag("7K3M9QXAB2CD", "svg"))
+    assert len(tags) == 4
+    assert render.etag("7K3M9QXAB2CE", "png") == render.etag("7K3M9QXAB2CE", "png")

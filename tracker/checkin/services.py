@@ -1,0 +1,139 @@
+"""Recording public check-ins (DESIGN §2.8). Callers commit.
+
+This is the hottest write path of the app: every scan of every poster lands here, with no account. So it reads
+and writes through Core on the tables, not ORM objects: one indexed SELECT for the site by code, one for the
+de-duplication window, one INSERT. Check-ins are not audited and move no live-linked value at once (sites_active
+is snapshotted daily), so no session hook has work to do either.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, func, insert, select, update
+
+from tracker.db import utcnow
+from tracker.errors import ValidationError
+from tracker.extensions import db
+from tracker.sites.codes import normalize
+from tracker.sites.models import CheckIn, RetiredSiteCode, Site, SiteStatus
+from tracker.units.models import Unit
+
+REPEAT_WINDOW = timedelta(minutes=30)  # a repeat from one device at one site within this counts once
+DEVICE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+_PHONE_SEPARATORS = re.compile(r"[\s.()-]")
+_PHONE = re.compile(r"^0\d{9}$")
+
+_sites, _units, _checkins, _retired = Site.__table__, Unit.__table__, CheckIn.__table__, RetiredSiteCode.__table__
+
+# Built once: the hot path only binds values (SQLAlchemy memoizes a statement's cache key).
+_SITE_BY_CODE = (
+    select(_sites.c.id, _sites.c.status, _sites.c.name, _sites.c.address, _units.c.name)
+    .join(_units, _units.c.id == _sites.c.unit_id)
+    .where(_sites.c.code == bindparam("code"))
+)
+_ROTATED = select(_retired.c.code).where(_retired.c.code == bindparam("code"))
+_LAST_OF_DEVICE = select(func.max(_checkins.c.at)).where(
+    _checkins.c.site_id == bindparam("site_id"),
+    _checkins.c.device_hash == bindparam("device_hash"),
+    _checkins.c.at > bindparam("since", type_=_checkins.c.at.type),
+)
+_INSERT = insert(_checkins)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteCard:
+    """What the public page shows of a site: no more than is printed on its poster."""
+
+    id: int
+    name: str
+    address: str
+    unit_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    card: SiteCard | None
+    gone: bool  # the code was rotated away, or the site is retired: 410 rather than 404
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    at: datetime  # when this device's check-in here was counted
+    repeat: bool  # True: it already had one within REPEAT_WINDOW, nothing new was written
+
+
+def find_site(typed: str) -> Found:
+    """The site a scanned or typed code names, case and dashes ignored (as sites.services.find_by_code).
+
+    One indexed SELECT; a miss costs a second one, on the rotated codes."""
+    code = normalize(typed)
+    if code is None:
+        return Found(None, False)
+    connection = db.session.connection()
+    row = connection.execute(_SITE_BY_CODE, {"code": code}).first()
+    if row is None:
+        rotated = connection.execute(_ROTATED, {"code": code}).first()
+        return Found(None, rotated is not None)
+    site_id, status, name, address, unit_name = row
+    if status != SiteStatus.ACTIVE:
+        return Found(None, True)
+    return Found(SiteCard(site_id, name, address or "", unit_name), False)
+
+
+def new_device_token() -> str:
+    """The value of a new device cookie: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+def device_hash(token: str, pepper: str | bytes) -> str:
+    """What is stored of the device cookie: HMAC-SHA-256 keyed with the app's secret, so the stored hashes
+    cannot be matched to cookies without the key."""
+    key = pepper if isinstance(pepper, bytes) else pepper.encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+def clean_phone(raw: str | None) -> str | None:
+    """A Vietnamese phone number as 0xxxxxxxxx (typed with +84, spaces, dots or dashes), None when left empty;
+    a ValidationError on `phone` otherwise."""
+    typed = _PHONE_SEPARATORS.sub("", raw or "")
+    if not typed:
+        return None
+    if typed.startswith("+84"):
+        typed = "0" + typed[3:]
+    if not _PHONE.match(typed):
+        raise ValidationError(
+            {"phone": _("Số điện thoại không hợp lệ: nhập 10 chữ số bắt đầu bằng 0 (ví dụ 0912 345 678) hoặc +84.")}
+        )
+    return typed
+
+
+def record_checkin(site_id: int, device: str, phone: str | None = None, now: datetime | None = None) -> Recorded:
+    """Count a check-in of one device (its hash) at a site, once per REPEAT_WINDOW."""
+    now = now or utcnow()
+    connection = db.session.connection()
+    earlier = connection.execute(
+        _LAST_OF_DEVICE, {"site_id": site_id, "device_hash": device, "since": now - REPEAT_WINDOW}
+    ).scalar()
+    if earlier is not None:
+        return Recorded(earlier, True)
+    if connection.dialect.name == "postgresql":
+        # Do not wait for the WAL flush: a server crash may lose the last moment's check-ins (anonymous
+        # counts), never corrupt anything; waiting would dominate the cost of this request.
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    connection.execute(_INSERT, {"site_id": site_id, "at": now, "device_hash": device, "phone": phone})
+    return Recorded(now, False)
+
+
+def purge_phones(retention_days: int, now: datetime | None = None) -> int:
+    """Forget the phone numbers of check-ins older than the retention period; the anonymous counts stay.
+    Returns how many check-ins lost their number."""
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    result = db.session.execute(
+        update(_checkins).where(_checkins.c.at < cutoff, _checkins.c.phone.is_not(None)).values(phone=None)
+    )
+    return result.rowcount

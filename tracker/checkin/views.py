@@ -1,0 +1,168 @@
+"""GET and POST /c/<code> (and /C/<CODE>, the upper-cased QR payload): the public check-in page.
+
+No account, no personal data by default. A random first-party cookie tells one phone from another so a repeat
+within 30 minutes counts once; only its keyed hash is stored. Limits: per address, and per site across all
+workers (Redis when RATELIMIT_STORAGE_URI names it).
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from tracker.auth.access import public
+from tracker.checkin import services
+from tracker.errors import ValidationError
+from tracker.extensions import db, limiter
+from tracker.sites.codes import normalize
+
+bp = Blueprint("checkin", __name__)
+
+DEVICE_COOKIE = "tracker_device"
+DEVICE_COOKIE_AGE = 365 * 24 * 3600
+# Deployments may set these (instance config or TRACKER_CHECKIN_LIMIT_*); Flask-Limiter syntax.
+ADDRESS_LIMIT = "30 per minute;300 per hour"
+SITE_LIMIT = "600 per minute"
+
+
+def _address_limit() -> str:
+    return current_app.config.get("CHECKIN_LIMIT_PER_ADDRESS", ADDRESS_LIMIT)
+
+
+def _site_limit() -> str:
+    return current_app.config.get("CHECKIN_LIMIT_PER_SITE", SITE_LIMIT)
+
+
+def _site_key() -> str:
+    # Malformed codes share one bucket: they find nothing, and the address limit already slows the caller.
+    return normalize((request.view_args or {}).get("code", "")) or "-"
+
+
+def _device_token() -> tuple[str, bool]:
+    """(the device cookie's value, True when it is new and must be set)."""
+    token = request.cookies.get(DEVICE_COOKIE, "")
+    if services.DEVICE_TOKEN.match(token):
+        return token, False
+    return services.new_device_token(), True
+
+
+def _personal(response, token: str, new: bool):
+    """The page carries this phone's CSRF token and device cookie: no shared cache may keep it."""
+    response.headers["Cache-Control"] = "private, no-store"
+    if new:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=DEVICE_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
+    return response
+
+
+def _local_time(at: datetime) -> str:
+    """HH:MM dd/mm/yyyy in the deployment's time zone: the vn_datetime filter's format, without Babel's date
+    formatting (this page is the hot path)."""
+    return at.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).strftime("%H:%M %d/%m/%Y")
+
+
+def _message(status: int, title: str, text: str):
+    return render_template("checkin/message.html", title=title, text=text), status
+
+
+def _not_found():
+    # Neutral on purpose: the same page whether the code is malformed or merely unknown.
+    return _message(
+        404,
+        _("Không tìm thấy điểm QR này"),
+        _("Hãy kiểm tra lại mã in dưới mã QR, hoặc quét lại mã trên áp phích."),
+    )
+
+
+def _gone():
+    return _message(
+        410,
+        _("Mã QR này không còn hiệu lực"),
+        _("Điểm này đã được cấp mã QR mới hoặc đã ngừng hoạt động. Hãy quét mã trên áp phích mới nhất tại điểm."),
+    )
+
+
+def _lookup(code: str):
+    """(the site card, None) or (None, the 404/410 page)."""
+    found = services.find_site(code)
+    if found.card is not None:
+        return found.card, None
+    return None, _gone() if found.gone else _not_found()
+
+
+def _page(card, token: str, new: bool, status: int = 200, phone: str = "", error: str | None = None):
+    """The check-in form (again, with the phone error, after a bad number)."""
+    html = render_template(
+        "checkin/show.html",
+        site=card,
+        collect_phone=current_app.config["CHECKIN_COLLECT_PHONE"],
+        retention_days=current_app.config["CHECKIN_RETENTION_DAYS"],
+        phone=phone,
+        error=error,
+    )
+    return _personal(current_app.make_response((html, status)), token, new)
+
+
+@bp.get("/c/<code>")
+@bp.get("/C/<code>")
+@public
+def show(code: str):
+    card, refused = _lookup(code)
+    if refused:
+        return refused
+    return _page(card, *_device_token())
+
+
+@bp.post("/c/<code>")
+@bp.post("/C/<code>")
+@limiter.limit(_address_limit)
+@limiter.shared_limit(_site_limit, scope="checkin-site", key_func=_site_key)
+@public
+def submit(code: str):
+    card, refused = _lookup(code)
+    if refused:
+        return refused
+    token, new = _device_token()
+    phone = None
+    if current_app.config["CHECKIN_COLLECT_PHONE"]:
+        # One optional field, read directly: the guard has already checked the CSRF token.
+        typed = request.form.get("phone", "")
+        try:
+            phone = services.clean_phone(typed)
+        except ValidationError as exc:
+            return _page(card, token, new, 400, phone=typed, error=exc.fields["phone"])
+    recorded = services.record_checkin(card.id, services.device_hash(token, current_app.secret_key), phone)
+    db.session.commit()
+    at = _local_time(recorded.at)
+    if recorded.repeat:
+        said = _("Lượt check-in của bạn tại đây đã được ghi nhận trước đó, lúc %(time)s.", time=at)
+    else:
+        said = _("Đã ghi nhận lượt check-in lúc %(time)s", time=at)
+    page = render_template("checkin/done.html", site=card, repeat=recorded.repeat, said=said)
+    return _personal(current_app.make_response(page), token, new)
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    return _message(
+        429,
+        _("Quá nhiều lượt gửi"),
+        _("Có quá nhiều lượt check-in từ mạng của bạn hoặc tại điểm này. Hãy chờ một phút rồi thử lại."),
+    )
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(exc):
+    return _message(
+        400,
+        _("Trang đã hết hạn"),
+        _("Hãy quét lại mã QR hoặc tải lại trang rồi bấm check-in lần nữa. Trình duyệt cần cho phép cookie."),
+    )

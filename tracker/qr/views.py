@@ -1,0 +1,169 @@
+"""A site's QR image (SVG, PNG) for anyone who may read the site; its poster, and a bulk PDF of posters, for staff.
+
+Images are cached by code: a strong ETag answers If-None-Match with 304. The URL names the site, not its code,
+so a response may be kept for a year without asking again only when the link carries the current code
+(`?v=<code>`); otherwise the browser revalidates each time, and a rotated code is never served stale.
+"""
+
+import re
+from collections.abc import Sequence
+from typing import NoReturn
+
+from flask import Blueprint, Response, request, stream_with_context
+from flask_babel import gettext as _
+from flask_login import current_user
+from unidecode import unidecode
+
+from tracker.auth.access import EVERYONE, STAFF, allow, check_scope, in_scope, load_in_scope
+from tracker.db import MAX_ID
+from tracker.errors import ValidationError, abort_with
+from tracker.extensions import db
+from tracker.qr import render, selection
+from tracker.qr.posters import LAYOUTS, stream_posters
+from tracker.sites.models import Site, SiteStatus
+from tracker.sites.services import mark_posters_printed
+from tracker.units.services import find_unit
+
+bp = Blueprint("qr", __name__)
+
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+REFERENCE_LENGTH = 200
+
+
+def image_response(site: Site, fmt: str) -> Response:
+    """The site's QR as an SVG or PNG response, with its ETag; 304 when the client already has this one."""
+    tag = render.etag(site.code, fmt)
+    if request.if_none_match.contains_weak(tag):
+        response = Response(status=304)
+    else:
+        data = render.payload(site.code)
+        body = render.svg(data) if fmt == "svg" else render.png(data)
+        response = Response(body, mimetype=render.FORMATS[fmt])
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == site.code else REVALIDATE
+    return response
+
+
+@bp.get("/sites/<int:site_id>/qr.svg")
+@allow(EVERYONE)
+def svg(site_id: int):
+    return image_response(load_in_scope(Site, site_id), "svg")
+
+
+@bp.get("/sites/<int:site_id>/qr.png")
+@allow(EVERYONE)
+def png(site_id: int):
+    return image_response(load_in_scope(Site, site_id), "png")
+
+
+def _layout(value: str | None) -> str:
+    layout = (value or "a4").strip().lower()
+    if layout not in LAYOUTS:
+        abort_with(400, _("Khổ in “%(layout)s” không được hỗ trợ: hãy chọn A4, A5 hoặc tem dán 4 mã.", layout=value))
+    return layout
+
+
+def _reference(value: str | None) -> str | None:
+    """The program reference printed in the footer (optional: 'Kế hoạch 37/KH-UBND')."""
+    reference = " ".join((value or "").split())
+    if len(reference) > REFERENCE_LENGTH:
+        abort_with(400, _("Số hiệu chương trình dài tối đa %(n)d ký tự.", n=REFERENCE_LENGTH))
+    return reference or None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", unidecode(text or "").lower()).strip("-")[:50].rstrip("-")
+
+
+def _pdf(body, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
+    return Response(body, mimetype="application/pdf", headers=headers)
+
+
+def _refuse_retired(name: str) -> NoReturn:
+    abort_with(400, _("Điểm QR “%(name)s” đã ngừng hoạt động: mã của điểm không còn nhận lượt quét.", name=name))
+
+
+@bp.get("/sites/<int:site_id>/poster.pdf")
+@allow(STAFF)
+def poster(site_id: int):
+    site = load_in_scope(Site, site_id)
+    layout = _layout(request.args.get("layout"))
+    reference = _reference(request.args.get("reference"))
+    if site.status != SiteStatus.ACTIVE:
+        _refuse_retired(site.name)
+    body = b"".join(stream_posters([site], layout, program_reference=reference))
+    filename = f"ap-phich-{_slug(site.name) or 'diem-qr'}-{site.code}-{layout}.pdf"
+    mark_posters_printed([site.id])
+    db.session.commit()
+    return _pdf(body, filename)
+
+
+def _ids_field() -> list[int] | None:
+    """The ids ticked in the list (several `site_ids` fields, or one with commas), or None when none was sent."""
+    raw = [part for value in request.form.getlist("site_ids") for part in re.split(r"[\s,]+", value) if part]
+    if not raw:
+        return None
+    if not all(part.isdigit() for part in raw):
+        abort_with(400, _("Danh sách điểm QR không hợp lệ."))
+    return list(dict.fromkeys(int(part) for part in raw))
+
+
+def _gone_from_list() -> NoReturn:
+    abort_with(404, _("Có điểm QR được chọn không còn tồn tại. Hãy tải lại danh sách."))
+
+
+def _chosen_sites(ids: list[int]) -> tuple[list[int], str]:
+    """The ticked sites in print order: all must exist, be in the user's scope and be active (else the whole
+    request is refused)."""
+    if not all(0 < ident <= MAX_ID for ident in ids):  # no table holds it: never let it reach the driver
+        _gone_from_list()
+    rows = selection.sites_by_id(ids)
+    if len(rows) != len(ids):
+        _gone_from_list()
+    if not all(in_scope(current_user, unit_id) for unit_id in {row.unit_id for row in rows}):
+        abort_with(403, _("Có điểm QR được chọn thuộc đơn vị ngoài phạm vi của bạn."))
+    for row in rows:
+        if row.status != SiteStatus.ACTIVE:
+            _refuse_retired(row.name)
+    return [row.id for row in rows], "chon"
+
+
+def _filtered_sites() -> tuple[Sequence[int], str]:
+    """The sites of a unit (the one sent, else the user's own) matching the list's filters."""
+    ref = (request.form.get("unit") or "").strip()
+    if ref:
+        try:
+            unit = find_unit(ref)
+        except ValidationError as exc:
+            abort_with(400, exc.message)
+    elif current_user.unit is not None:
+        unit = current_user.unit
+    else:
+        abort_with(400, _("Hãy chọn đơn vị hoặc các điểm QR cần in áp phích."))
+    check_scope(unit.id)
+    ids = selection.unit_site_ids(
+        unit.id,
+        kind=request.form.get("kind") or None,
+        query=request.form.get("q") or "",
+        status=request.form.get("status") or "active",
+        printed=request.form.get("printed") or None,
+    )
+    return ids, _slug(unit.name) or "don-vi"
+
+
+@bp.post("/sites/posters")
+@allow(STAFF)
+def bulk():
+    """One PDF of the ticked sites, or of a unit's sites matching the filters; streamed as it renders."""
+    layout = _layout(request.form.get("layout"))
+    reference = _reference(request.form.get("reference"))
+    ids = _ids_field()
+    ids, label = _chosen_sites(ids) if ids is not None else _filtered_sites()
+    if not ids:
+        abort_with(400, _("Không có điểm QR đang hoạt động nào để in áp phích."))
+    stream = stream_posters(selection.iter_sites(ids), layout, program_reference=reference)
+    mark_posters_printed(ids)
+    db.session.commit()
+    return _pdf(stream_with_context(stream), f"ap-phich-qr-{label}-{len(ids)}-{layout}.pdf")
