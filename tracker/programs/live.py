@@ -48,12 +48,19 @@ def live_values(
         return {}
     sources = {t.source for t in live}
     graph = graph or unit_graph()
+    subtrees: dict[int, set[int]] = {}
+    for task in live:
+        unit_id = program_units[task.program_id]
+        if unit_id not in subtrees:
+            subtrees[unit_id] = graph.subtree(unit_id)
+    # Only the registries under these programs: a commune's page never scans the whole province's sites.
+    units = set().union(*subtrees.values())
     per_unit: dict[tuple, int] = defaultdict(int)  # (source, unit id, site kind or None) → count
 
     if sources & SITE_SOURCES:
         rows = db.session.execute(
             select(Site.unit_id, Site.kind, func.count(Site.id), func.count(Site.poster_printed_at))
-            .where(Site.status == SiteStatus.ACTIVE)
+            .where(Site.status == SiteStatus.ACTIVE, Site.unit_id.in_(units))
             .group_by(Site.unit_id, Site.kind)
         )
         for unit_id, kind, registered, printed in rows:
@@ -64,7 +71,7 @@ def live_values(
         recent = select(CheckIn.id).where(CheckIn.site_id == Site.id, CheckIn.at >= since).exists()
         rows = db.session.execute(
             select(Site.unit_id, Site.kind, func.count(Site.id))
-            .where(Site.status == SiteStatus.ACTIVE, recent)
+            .where(Site.status == SiteStatus.ACTIVE, Site.unit_id.in_(units), recent)
             .group_by(Site.unit_id, Site.kind)
         )
         for unit_id, kind, count in rows:
@@ -72,7 +79,7 @@ def live_values(
     if sources & SERVICE_SOURCES:
         rows = db.session.execute(
             select(PublicService.unit_id, PublicService.level, func.count(PublicService.id))
-            .where(PublicService.level >= 3)
+            .where(PublicService.level >= 3, PublicService.unit_id.in_(units))
             .group_by(PublicService.unit_id, PublicService.level)
         )
         for unit_id, level, count in rows:
@@ -97,14 +104,11 @@ def live_values(
             by_source_unit[(source, kind)][unit_id] += count
 
     values = {}
-    subtrees: dict[int, set[int]] = {}
     for task in live:
         if task.source == TaskSource.BOARD_MEMBERS:
             values[task.id] = Decimal(members.get(task.source_board_id, 0))
             continue
         unit_id = program_units[task.program_id]
-        if unit_id not in subtrees:
-            subtrees[unit_id] = graph.subtree(unit_id)
         key = (task.source, task.source_site_kind) if task.source_site_kind else task.source
         counts = by_source_unit.get(key, {})
         values[task.id] = Decimal(sum(counts.get(u, 0) for u in subtrees[unit_id]))
