@@ -166,3 +166,17 @@ def get_or_404(model, ident: int, not_found: str):
     if obj is None:
         abort_with(404, not_found)
     return obj
+
+
+def listed_units(unit_id: int | None):
+    """The units a list may show: the named unit's subtree (a 422 if it does not exist, a 403 out of scope),
+    else the user's whole scope (None: everything, for an admin)."""
+    if unit_id is None:
+        return scope_unit_ids()
+    from tracker.auth.access import check_scope
+    from tracker.units.models import Unit
+
+    if get_row(Unit, unit_id) is None:
+        raise ValidationError({"unit_id": _("Không có đơn vị nào có id %(id)d.", id=unit_id)})
+    check_scope(unit_id)
+    return subtree_select(unit_id)  # scope reaches a unit's whole subtree

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.api.bodies import Body
-from tracker.api.helpers import json_object, page_of, paging, query_choice, query_int, scope_unit_ids
+from tracker.api.helpers import json_object, listed_units, page_of, paging, query_choice, query_int
 from tracker.api.schemas import program_detail_json, program_json, unit_summary_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
@@ -17,7 +17,6 @@ from tracker.programs import services
 from tracker.programs.models import Program
 from tracker.programs.progress import evaluate, evaluate_program, local_today, summarize_unit
 from tracker.units.models import Unit
-from tracker.units.services import subtree_select
 
 FIELDS = ("unit_id", "title", "basis_document_id", "starts_on", "ends_on", "is_public")
 READ_ONLY = (
@@ -77,13 +76,7 @@ def list_programs():
     page, per_page = paging(errors)
     if errors:
         raise ValidationError(errors)
-    if unit_id is not None and get_row(Unit, unit_id) is None:
-        raise ValidationError({"unit_id": _("Không có đơn vị nào có id %(id)d.", id=unit_id)})
-    if unit_id is not None:
-        check_scope(unit_id)
-        unit_ids = subtree_select(unit_id)  # within scope, since scope reaches a unit's whole subtree
-    else:
-        unit_ids = scope_unit_ids()
+    unit_ids = listed_units(unit_id)
     stmt = select(Program)
     if unit_ids is not None:
         stmt = stmt.where(Program.unit_id.in_(unit_ids))

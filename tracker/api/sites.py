@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.bodies import Body
-from tracker.api.helpers import get_or_404, json_object, page_of, paging, query_choice, query_int, scope_unit_ids
+from tracker.api.helpers import (
+    get_or_404,
+    json_object,
+    listed_units,
+    page_of,
+    paging,
+    query_choice,
+    query_int,
+)
 from tracker.api.schemas import iso
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, STAFF, allow, check_manage, check_scope, in_scope
@@ -25,7 +33,6 @@ from tracker.sites import queries, services
 from tracker.sites.codes import grouped
 from tracker.sites.models import Site, SiteKind, SiteStatus
 from tracker.units.models import Unit
-from tracker.units.services import subtree_select
 
 FIELDS = ("unit_id", "name", "kind", "address", "contact_name", "contact_phone")
 READ_ONLY = ("id", "code", "code_grouped", "url", "poster_printed_at", "checkins", "created_at", "updated_at")
@@ -102,13 +109,7 @@ def list_sites():
     page, per_page = paging(errors)
     if errors:
         raise ValidationError(errors)
-    if unit_id is not None and get_row(Unit, unit_id) is None:
-        raise ValidationError({"unit_id": _("Không có đơn vị nào có id %(id)d.", id=unit_id)})
-    if unit_id is not None:
-        check_scope(unit_id)
-        unit_ids = subtree_select(unit_id)  # within scope, since scope reaches a unit's whole subtree
-    else:
-        unit_ids = scope_unit_ids()
+    unit_ids = listed_units(unit_id)
     stmt = queries.search(unit_ids=unit_ids, query=request.args.get("q", ""), kind=kind, status=status)
     return page_of(stmt, page, per_page, site_json)
 
