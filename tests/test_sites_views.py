@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.test_export import statement_count
-from tracker.auth.access import STAFF, allow
 from tracker.extensions import db
 from tracker.programs import progress
 from tracker.programs.models import TaskUpdate
@@ -58,22 +57,6 @@ def form(**fields) -> dict:
 @pytest.fixture
 def other_ward(app, province):
     return factories.create_unit("Phường Ba Hàng", "ward", parent=province, code="05862")
-
-
-@pytest.fixture
-def ensure_endpoint(app):
-    """Give the app an endpoint of another area when that area is not installed yet (marked for staff)."""
-
-    def ensure(endpoint: str, rule: str, methods=("GET",)):
-        if endpoint not in app.view_functions:
-
-            @allow(STAFF)
-            def stand_in(**kwargs):
-                return "stand-in"
-
-            app.add_url_rule(rule, endpoint, stand_in, methods=list(methods))
-
-    return ensure
 
 
 # --- registering -------------------------------------------------------------------------------------
@@ -328,8 +311,7 @@ def test_each_row_shows_its_code_poster_and_scans(client, auth, registry):
     assert (shown_in(summary, "summary-active"), shown_in(summary, "summary-checkins")) == ("1", "3")
 
 
-def test_bulk_printing_posts_the_selection_or_the_filters(app, client, auth, registry, ensure_endpoint):
-    ensure_endpoint("qr.posters", "/sites/posters", methods=("POST",))
+def test_bulk_printing_posts_the_selection_or_the_filters(app, client, auth, registry):
     auth.login("member")
     page = text(client.get("/sites/?printed=no&q=ch%E1%BB%A3"))
     selected = page.split('data-testid="posters-selected"')[1].split("</form>")[0]
@@ -361,9 +343,7 @@ def test_the_site_page_shows_its_scan_statistics(client, auth, registry):
     assert shown_in(quiet, "stats-total") == "0" and shown_in(quiet, "stats-last") == "chưa có"
 
 
-def test_the_site_page_offers_the_qr_and_posters_when_they_exist(app, client, auth, registry, ensure_endpoint):
-    ensure_endpoint("qr.site_svg", "/sites/<int:site_id>/qr.svg")
-    ensure_endpoint("qr.site_poster", "/sites/<int:site_id>/poster.pdf")
+def test_the_site_page_offers_the_qr_and_posters(app, client, auth, registry):
     auth.login("member")
     site = registry["market"]
     page = text(client.get(f"/sites/{site.id}"))
