@@ -1,13 +1,16 @@
 """The declarative base, its naming convention, column helpers and the SQLite connection rules."""
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, Numeric, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -96,7 +99,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -110,3 +113,56 @@ def _sqlite_begin(conn):
     # Page reads stay deferred so readers never queue behind a writer.
     reading = has_request_context() and request.method in _SAFE_METHODS
     conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+# --- rows a page keeps while it reads (cached figures) ----------------------------------------------------
+
+log = logging.getLogger(__name__)
+BUSY_TIMEOUT_MS = 10000
+ASIDE_TIMEOUT_MS = 250
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, flush_context):
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_over(session):
+    session.info.pop("wrote", None)
+
+
+def insert(conn: Connection, table):
+    """An INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL both have them)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def write_aside(work: Callable[[Connection], None]) -> bool:
+    """Run `work(conn)` in a short transaction of its own, for derived rows a page keeps while it reads.
+
+    Skipped when the session's open transaction has written (uncommitted data must never be kept); given up
+    rather than waited for when a writer holds the rows (the next reader computes again). True when kept."""
+    if db.session.info.get("wrote"):
+        return False
+    try:
+        with db.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={ASIDE_TIMEOUT_MS}")
+            try:
+                with conn.begin():
+                    if not sqlite:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{ASIDE_TIMEOUT_MS}ms'")
+                    work(conn)
+            finally:
+                if sqlite:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return True
+    except DBAPIError as exc:  # busy, locked or raced
+        log.info("derived rows not kept: %s", exc.orig)
+        return False

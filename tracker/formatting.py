@@ -1,9 +1,10 @@
 """Vietnamese formats for dates and numbers (dd/mm/yyyy; 4,03; 1.234; 92,45%), as Jinja filters."""
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 
@@ -18,11 +19,30 @@ def select_locale() -> str:
 
 
 def number(value, digits: int = 2) -> str:
-    """1234.5 → '1.234,5' (at most `digits` decimals, no trailing zeros)."""
+    """1234.5 → '1.234,5' (at most `digits` decimals, no trailing zeros, half-even rounding as Babel does).
+
+    A dashboard formats thousands of numbers: the locale's symbols come from Babel once, the digits from Python."""
     if value is None or value == "":
         return ""
-    pattern = "#,##0." + "#" * digits if digits else "#,##0"
-    return format_decimal(Decimal(str(value)), format=pattern, locale=str(get_locale()))
+    locale = str(get_locale())
+    try:
+        amount = (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(
+            Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN
+        )
+    except InvalidOperation:  # beyond the context's precision: Babel copes
+        pattern = "#,##0." + "#" * digits if digits else "#,##0"
+        return format_decimal(Decimal(str(value)), format=pattern, locale=locale)
+    text = f"{amount:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return text.translate(_symbols(locale))
+
+
+@lru_cache(maxsize=8)
+def _symbols(locale: str) -> dict[int, str]:
+    return {ord(","): get_group_symbol(locale), ord("."): get_decimal_symbol(locale)}
 
 
 def percent(ratio, digits: int = 2) -> str:

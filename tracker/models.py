@@ -1,10 +1,14 @@
 """Imports every model so the metadata (and Alembic) sees the whole schema."""
 
+# The session hooks that keep derived rows in step with the registries, in the writer's transaction.
+import tracker.programs.figures  # noqa: F401
+import tracker.programs.live  # noqa: F401
 from tracker.audit import AuditEvent
 from tracker.auth.models import ApiToken, User
 from tracker.boards.models import Board, Membership
+from tracker.dashboards.models import DashboardFragment
 from tracker.documents.models import Document
-from tracker.programs.models import Program, Task, TaskUpdate
+from tracker.programs.models import Program, ProgramFigures, Task, TaskUpdate
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.sites.models import CheckIn, RetiredSiteCode, Site
 from tracker.units.models import Unit
@@ -14,9 +18,11 @@ __all__ = [
     "AuditEvent",
     "Board",
     "CheckIn",
+    "DashboardFragment",
     "Document",
     "Membership",
     "Program",
+    "ProgramFigures",
     "PublicService",
     "RetiredSiteCode",
     "ServicePeriod",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tracker.auth.access import EVERYONE, allow, check_scope
 from tracker.auth.models import Role
-from tracker.dashboards import queries
+from tracker.dashboards import cache, queries
 from tracker.extensions import db
 from tracker.programs.models import TaskCategory
 from tracker.programs.progress import ProgramState, TaskState, local_today, summarize_unit
@@ -81,15 +81,9 @@ def index():
         abort(404)
     check_scope(unit.id)
     today = local_today()
-    summary = summarize_unit(unit.id, today, graph)
     subtree = graph.subtree(unit.id)
-
-    own_ids = {ps.program.id for ps in summary.programs}
-    programs = {ps.program.id: ps.program for ps in summary.all_programs}
-    indicators = [s for ps in summary.all_programs for s in ps.tasks if s.task.category == TaskCategory.INDICATOR]
-    ranked = {row.id for row in summary.children}
-    unranked = (
-        graph.units[u] for u in graph.rollup_children(unit.id) if u not in ranked and graph.units[u].valid_to is None
+    programs_html, computed_at = cache.fragment(
+        graph, unit.id, subtree, today, lambda: _programs_part(unit, graph, subtree, today)
     )
     boards = queries.board_staffing(subtree, today)
     return render_template(
@@ -97,6 +91,28 @@ def index():
         unit=unit,
         trail=_trail(graph, unit.id),
         successor=graph.units.get(unit.merged_into_id),
+        programs_html=programs_html,
+        computed_at=computed_at,
+        qr=queries.qr_points(subtree, today),
+        services=queries.online_services(subtree),
+        boards=boards,
+        board_rows=capped(boards.boards),
+    )
+
+
+def _programs_part(unit, graph: UnitGraph, subtree: set[int], today: date) -> str:
+    """Figures, ranking, task lists and program cards: everything the programs of the subtree decide."""
+    summary = summarize_unit(unit.id, today, graph)
+    own_ids = {ps.program.id for ps in summary.programs}
+    programs = {ps.program.id: ps.program for ps in summary.all_programs}
+    indicators = [s for ps in summary.all_programs for s in ps.tasks if s.task.category == TaskCategory.INDICATOR]
+    ranked = {row.id for row in summary.children}
+    unranked = (
+        graph.units[u] for u in graph.rollup_children(unit.id) if u not in ranked and graph.units[u].valid_to is None
+    )
+    return render_template(
+        "dashboards/_summary.html",
+        unit=unit,
         summary=summary,
         unranked=capped(unranked, lambda row: (fold(row.name), row.id)),
         statuses=list(Status),
@@ -111,10 +127,6 @@ def index():
             ("stale", _("Lâu chưa cập nhật"), capped(summary.stale, _by_last_update)),
         ],
         indicators=capped(indicators),
-        qr=queries.qr_points(subtree, today),
-        services=queries.online_services(subtree),
-        boards=boards,
-        board_rows=capped(boards.boards),
         program_of=programs.get,
         unit_name=lambda unit_id: graph.units[unit_id].name,
         program_status=_program_status,

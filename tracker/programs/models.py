@@ -169,3 +169,19 @@ class TaskUpdate(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<TaskUpdate {self.id} task={self.task_id} value={self.value}>"
+
+
+class ProgramFigures(db.Model):
+    """A program's evaluated tasks for one day, kept so that a province's dashboard need not evaluate every task
+    of every commune on each view (tracker.programs.figures). `seq` moves on every change to the program, its
+    tasks or their updates, in the writer's transaction; a reader stores what it computed only if `seq` has not
+    moved since it read, so a figure never outlives the data behind it."""
+
+    __tablename__ = "program_figures"
+    AUDITED = False
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    day: Mapped[date | None]
+    computed_at: Mapped[datetime | None]
+    payload: Mapped[str | None] = mapped_column(Text)

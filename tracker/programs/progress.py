@@ -171,23 +171,24 @@ def _leaf_state(task: Task, points: list[Point], live_value: Decimal | None, tod
     )
 
 
-def _excluded_reason(state: TaskState) -> str | None:
-    if state.status == Status.PAUSED:
-        return _("tạm dừng")
-    if state.status == Status.CANCELLED:
-        return _("đã hủy")
-    return None
-
-
 def _weighted(states: list[TaskState], formula: str) -> Figure:
+    reasons = {Status.PAUSED: _("tạm dừng"), Status.CANCELLED: _("đã hủy")}
     return rules.weighted_mean(
-        (Item(s.task.title, s.progress, s.task.weight, _excluded_reason(s), url=f"/tasks/{s.task.id}") for s in states),
+        (
+            Item(s.task.title, s.progress, s.task.weight, reasons.get(s.status), url=f"/tasks/{s.task.id}")
+            for s in states
+        ),
         formula,
     )
 
 
+def rollup_figure(children: list[TaskState]) -> Figure:
+    """A task with sub-tasks: the weighted mean of its active children's progress."""
+    return _weighted(children, _("trung bình có trọng số tiến độ các nhiệm vụ con đang triển khai"))
+
+
 def _parent_state(task: Task, children: list[TaskState], today: date) -> TaskState:
-    figure = _weighted(children, _("trung bình có trọng số tiến độ các nhiệm vụ con đang triển khai"))
+    figure = rollup_figure(children)
     active = [c for c in children if c.counts]
     done = None
     if active and all(c.status.is_done for c in active):
@@ -270,14 +271,14 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
                 walk(s.children)
 
         walk(roots)
-        result[program.id] = ProgramState(
-            program=program,
-            roots=roots,
-            tasks=flat,
-            progress=_weighted(roots, _("trung bình có trọng số tiến độ các nhiệm vụ cấp cao nhất đang triển khai")),
-            today=today,
-        )
+        result[program.id] = program_state(program, roots, flat, today)
     return result
+
+
+def program_state(program: Program, roots: list[TaskState], flat: list[TaskState], today: date) -> ProgramState:
+    """A program from its evaluated tasks: its progress is the weighted mean of its active top-level tasks."""
+    figure = _weighted(roots, _("trung bình có trọng số tiến độ các nhiệm vụ cấp cao nhất đang triển khai"))
+    return ProgramState(program=program, roots=roots, tasks=flat, progress=figure, today=today)
 
 
 def evaluate_program(program: Program, today: date | None = None) -> ProgramState:
@@ -334,7 +335,9 @@ def summarize_unit(unit_id: int, today: date | None = None, graph: UnitGraph | N
         .where(Program.unit_id.in_(subtree), Program.is_archived.is_(False))
         .order_by(Program.starts_on.desc().nulls_last(), Program.id)
     ).all()
-    states = evaluate(list(programs), today, graph)
+    from tracker.programs import figures  # the day's kept figures; it builds on this module
+
+    states = figures.evaluate(list(programs), today, graph)
     by_unit: dict[int, list[ProgramState]] = defaultdict(list)
     for program in programs:
         by_unit[program.unit_id].append(states[program.id])

@@ -240,15 +240,17 @@ def completion_rate(items: Iterable[tuple[Item, Status, date | None]], today: da
     """Nhiệm vụ đến hạn đã hoàn thành: among tasks due (deadline ≤ today), the share completed."""
     rows = []
     due = done = 0
+    stopped, undated = str(_l("tạm dừng hoặc đã hủy")), str(_l("không có thời hạn"))
+    not_due, early = str(_l("chưa đến hạn")), str(_l("chưa đến hạn (đã hoàn thành sớm)"))
     for item, state, deadline in items:
         if not state.counts:
-            rows.append(Item(item.label, None, excluded=str(_l("tạm dừng hoặc đã hủy")), url=item.url))
+            rows.append(Item(item.label, None, excluded=stopped, url=item.url))
         elif deadline is None:
-            rows.append(Item(item.label, None, excluded=str(_l("không có thời hạn")), url=item.url))
+            rows.append(Item(item.label, None, excluded=undated, url=item.url))
         elif deadline > today and not state.is_done:
-            rows.append(Item(item.label, None, excluded=str(_l("chưa đến hạn")), url=item.url))
+            rows.append(Item(item.label, None, excluded=not_due, url=item.url))
         elif deadline > today:
-            rows.append(Item(item.label, None, excluded=str(_l("chưa đến hạn (đã hoàn thành sớm)")), url=item.url))
+            rows.append(Item(item.label, None, excluded=early, url=item.url))
         else:
             due += 1
             done += state.is_done
@@ -262,9 +264,10 @@ def on_time_rate(states: Iterable[tuple[Item, Status]]) -> Figure:
     """Hoàn thành đúng hạn ÷ đã hoàn thành."""
     rows = []
     on_time = completed = 0
+    unfinished = str(_l("chưa hoàn thành"))
     for item, state in states:
         if not state.is_done:
-            rows.append(Item(item.label, None, excluded=str(_l("chưa hoàn thành")), url=item.url))
+            rows.append(Item(item.label, None, excluded=unfinished, url=item.url))
             continue
         completed += 1
         on_time += state == Status.DONE_ON_TIME

@@ -47,7 +47,11 @@ class Site(TimestampMixin, VersionedMixin, db.Model):
     """A QR check-in point (điểm QR) with its public code."""
 
     __tablename__ = "sites"
-    AUDIT_EXCLUDE = frozenset({"search_name"})  # derived from name
+    __table_args__ = (
+        # Covers the dashboards' counts per unit and kind (registered, printed, active): no table reads.
+        Index("ix_sites_unit_counts", "unit_id", "status", "kind", "poster_printed_at", "last_checkin_at"),
+    )
+    AUDIT_EXCLUDE = frozenset({"search_name", "last_checkin_at"})  # derived from name; kept by a trigger
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -59,6 +63,9 @@ class Site(TimestampMixin, VersionedMixin, db.Model):
     status: Mapped[SiteStatus] = mapped_column(enum_column(SiteStatus), default=SiteStatus.ACTIVE)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     poster_printed_at: Mapped[datetime | None]
+    # A check-in of the latest UTC day with any, kept by a database trigger on every check-in insert (the first
+    # of each day writes): "checked into in the last N days" is then a column test, not a scan of check-ins.
+    last_checkin_at: Mapped[datetime | None]
 
     unit: Mapped[Unit] = relationship()
 

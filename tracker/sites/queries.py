@@ -29,9 +29,13 @@ def window_start(today: date, days: int) -> datetime:
 
 
 def _recent(today: date):
-    """EXISTS a check-in of the outer query's site within the active window."""
-    since = window_start(today, ACTIVE_WINDOW_DAYS)
-    return select(CheckIn.id).where(CheckIn.site_id == Site.id, CheckIn.at >= since).exists()
+    """The site had a check-in within the active window (its last_checkin_at, kept by a trigger)."""
+    return Site.last_checkin_at >= window_start(today, ACTIVE_WINDOW_DAYS)
+
+
+def _quiet(today: date):
+    """No check-in within the active window, or none ever."""
+    return or_(Site.last_checkin_at.is_(None), Site.last_checkin_at < window_start(today, ACTIVE_WINDOW_DAYS))
 
 
 def search(
@@ -72,8 +76,8 @@ def search(
     if printed in PRINTED:
         stmt = stmt.where(Site.poster_printed_at.is_not(None) if printed == "yes" else Site.poster_printed_at.is_(None))
     if activity in ACTIVITY:
-        recent = _recent(today or local_today())
-        stmt = stmt.where(recent if activity == "active" else ~recent)
+        day = today or local_today()
+        stmt = stmt.where(_recent(day) if activity == "active" else _quiet(day))
     return stmt.order_by(Site.search_name, Site.id)
 
 

@@ -1,0 +1,69 @@
+"""The program part of a unit's dashboard, rendered once per day and kept while nothing behind it moves.
+
+Its fingerprint is the revision (`program_figures.seq`, moved in every writer's transaction) of each program in
+the unit's subtree, and the subtree's units as the page names them. A province's dashboard then costs a handful
+of small queries however many communes, tasks and updates it rolls up; after a change the first view renders
+again from the programs' kept figures (tracker.programs.figures). The registries' panels are not kept: they are
+counted live on every view.
+"""
+
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import select
+
+from tracker.dashboards.models import DashboardFragment
+from tracker.db import insert, utcnow, write_aside
+from tracker.extensions import db
+from tracker.programs.models import Program, ProgramFigures
+from tracker.units.services import UnitGraph
+
+TABLE = DashboardFragment.__table__
+
+
+def fingerprint(graph: UnitGraph, unit_ids: set[int]) -> str:
+    """What the program part of the dashboard depends on, as a digest: changes whenever any of it changes."""
+    rows = db.session.execute(
+        select(Program.id, ProgramFigures.seq)
+        .outerjoin(ProgramFigures, ProgramFigures.program_id == Program.id)
+        .where(Program.unit_id.in_(unit_ids), Program.is_archived.is_(False))
+        .order_by(Program.id)
+    ).all()
+    digest = hashlib.sha256()
+    for program_id, seq in rows:
+        digest.update(f"p{program_id}:{seq or 0};".encode())  # never evaluated = evaluated, unchanged
+    for unit_id in sorted(unit_ids):
+        digest.update(repr(tuple(graph.units[unit_id])).encode())  # names, kinds, codes, tree, merges, ends
+    return digest.hexdigest()
+
+
+def fragment(
+    graph: UnitGraph, unit_id: int, unit_ids: set[int], today: date, render: Callable[[], str]
+) -> tuple[Markup, datetime]:
+    """The kept fragment (and when it was computed), or `render()` kept for the next view."""
+    locale = str(get_locale())
+    stamp = fingerprint(graph, unit_ids)
+    kept = db.session.execute(
+        select(
+            DashboardFragment.day, DashboardFragment.fingerprint, DashboardFragment.html, DashboardFragment.computed_at
+        ).where(DashboardFragment.unit_id == unit_id, DashboardFragment.locale == locale)
+    ).first()
+    if kept is not None and kept.day == today and kept.fingerprint == stamp:
+        return Markup(kept.html), kept.computed_at  # noqa: S704 (our own autoescaped render, kept)
+    html, now = render(), utcnow()
+    row = {"unit_id": unit_id, "locale": locale, "day": today, "fingerprint": stamp, "computed_at": now, "html": html}
+
+    def keep(conn):
+        stmt = insert(conn, TABLE).values(row)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["unit_id", "locale"],
+                set_={k: stmt.excluded[k] for k in ("day", "fingerprint", "computed_at", "html")},
+            )
+        )
+
+    write_aside(keep)
+    return Markup(html), now  # noqa: S704 (rendered by Jinja with autoescape)
