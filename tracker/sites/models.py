@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
@@ -110,3 +110,29 @@ class CheckIn(db.Model):
 
     def __repr__(self) -> str:
         return f"<CheckIn {self.id} site={self.site_id} at={self.at:%Y-%m-%d %H:%M}>"
+
+
+class SiteCount(db.Model):
+    """Active sites of a unit and kind, and how many have a printed poster: kept by database triggers on
+    `sites` (insert, update, delete), so a province's counts are a few hundred rows, not every site."""
+
+    __tablename__ = "site_counts"
+    AUDITED = False
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    registered: Mapped[int] = mapped_column(default=0)
+    printed: Mapped[int] = mapped_column(default=0)
+
+
+class SiteActivity(db.Model):
+    """Active sites of a unit and kind whose latest check-in fell on a UTC day (triggers, as SiteCount):
+    "checked into in the last N days" sums the days since the window's start."""
+
+    __tablename__ = "site_activity"
+    AUDITED = False
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    sites: Mapped[int] = mapped_column(default=0)

@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.programs.live import ACTIVE_WINDOW_DAYS
 from tracker.programs.progress import LOCAL, local_today
 from tracker.sites.codes import normalize
-from tracker.sites.models import CheckIn, Site, SiteKind, SiteStatus
+from tracker.sites.models import CheckIn, Site, SiteActivity, SiteCount, SiteKind, SiteStatus
 from tracker.text import clean, like_pattern
 
 WEEK_DAYS = 7
@@ -158,22 +158,31 @@ class UnitSiteStats:
 def unit_stats(unit_ids, today: date, *, checkins: bool = True) -> UnitSiteStats:
     """Sites and check-ins of these units (ids or a SELECT of ids): one grouped query per kind of site, and one
     for the check-ins unless `checkins` is False (the dashboard shows only the site counts)."""
-    rows = db.session.execute(
-        select(
-            Site.kind,
-            func.count(Site.id),
-            func.count(Site.poster_printed_at),
-            func.count(case((_recent(today), 1))),
-        )
-        .where(Site.unit_id.in_(unit_ids), Site.status == SiteStatus.ACTIVE)
-        .group_by(Site.kind)
+    # The counts kept by the triggers on sites (tracker.sites.models.SiteCount, SiteActivity): a few rows per unit.
+    counts = db.session.execute(
+        select(SiteCount.kind, func.sum(SiteCount.registered), func.sum(SiteCount.printed))
+        .where(SiteCount.unit_id.in_(unit_ids))
+        .group_by(SiteCount.kind)
     ).all()
+    active = dict(
+        db.session.execute(
+            select(SiteActivity.kind, func.sum(SiteActivity.sites))
+            .where(
+                SiteActivity.unit_id.in_(unit_ids),
+                SiteActivity.day >= window_start(today, ACTIVE_WINDOW_DAYS).date(),
+            )
+            .group_by(SiteActivity.kind)
+        ).all()
+    )
     stats = UnitSiteStats()
-    for kind, registered, printed, active in rows:
-        stats.by_kind[SiteKind(kind)] = KindCounts(registered, printed, active)
-        stats.registered += registered
-        stats.posters_printed += printed
-        stats.active_30d += active
+    for kind, registered, printed in counts:
+        if not registered:
+            continue
+        recent = int(active.get(kind) or 0)
+        stats.by_kind[SiteKind(kind)] = KindCounts(int(registered), int(printed), recent)
+        stats.registered += int(registered)
+        stats.posters_printed += int(printed)
+        stats.active_30d += recent
     if checkins:
         week, month = window_start(today, WEEK_DAYS), window_start(today, ACTIVE_WINDOW_DAYS)
         total, last7, last30, last_at = db.session.execute(
