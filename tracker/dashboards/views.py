@@ -24,6 +24,7 @@ from tracker.units.services import UnitGraph, unit_graph
 bp = Blueprint("dashboards", __name__)
 
 LIST_CAP = 20  # rows per list; the rest is counted, not shown
+SCOPE_CARDS = 6  # cards of subordinate units' programs: the ranking already shows every unit
 
 
 @dataclass
@@ -34,9 +35,9 @@ class Capped:
     rest: int
 
 
-def capped(items: Iterable, key: Callable | None = None) -> Capped:
+def capped(items: Iterable, key: Callable | None = None, cap: int = LIST_CAP) -> Capped:
     rows = sorted(items, key=key) if key else list(items)
-    return Capped(rows[:LIST_CAP], max(0, len(rows) - LIST_CAP))
+    return Capped(rows[:cap], max(0, len(rows) - cap))
 
 
 def _trail(graph: UnitGraph, unit_id: int) -> list:
@@ -61,6 +62,11 @@ def _by_deadline(state: TaskState):
 
 def _by_last_update(state: TaskState):
     return (state.last_update or date.min, state.task.title, state.task.id)
+
+
+def _by_progress(state: ProgramState):
+    """Programs furthest behind first: those are the ones a province opens."""
+    return (state.progress.value if state.progress.value is not None else 2, state.program.title, state.program.id)
 
 
 def _programs_url(unit_id: int) -> str | None:
@@ -118,7 +124,9 @@ def _programs_part(unit, graph: UnitGraph, subtree: set[int], today: date) -> st
         statuses=list(Status),
         status_total=sum(summary.status_counts.values()),
         own_programs=capped(summary.programs),
-        scope_programs=capped(ps for ps in summary.all_programs if ps.program.id not in own_ids),
+        scope_programs=capped(
+            (ps for ps in summary.all_programs if ps.program.id not in own_ids), _by_progress, cap=SCOPE_CARDS
+        ),
         programs_url=_programs_url(unit.id),
         lists=[
             ("overdue", _("Nhiệm vụ quá hạn"), capped(summary.overdue, _by_deadline)),

@@ -130,9 +130,11 @@ class SiteActivity(db.Model):
     "checked into in the last N days" sums the days since the window's start."""
 
     __tablename__ = "site_activity"
+    __table_args__ = {"sqlite_with_rowid": False}  # clustered on the key: a window's sum reads only the key's pages
     AUDITED = False
 
+    # Keyed unit → day → kind: a window is one range per unit. Emptied days are deleted by the triggers.
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     sites: Mapped[int] = mapped_column(default=0)

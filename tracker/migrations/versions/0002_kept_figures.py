@@ -73,11 +73,12 @@ def upgrade():
     )
     op.create_table('site_activity',
     sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('sites', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_site_activity_unit_id_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('unit_id', 'kind', 'day', name=op.f('pk_site_activity'))
+    sa.PrimaryKeyConstraint('unit_id', 'day', 'kind', name=op.f('pk_site_activity')),
+    sqlite_with_rowid=False,
     )
     postgresql = op.get_bind().dialect.name == "postgresql"
     day = "last_checkin_at::date" if postgresql else "date(last_checkin_at)"
@@ -87,7 +88,7 @@ def upgrade():
         "GROUP BY unit_id, kind"
     )
     op.execute(
-        f"INSERT INTO site_activity (unit_id, kind, day, sites) SELECT unit_id, kind, {day}, count(*) FROM sites "
+        f"INSERT INTO site_activity (unit_id, day, kind, sites) SELECT unit_id, {day}, kind, count(*) FROM sites "
         f"WHERE status = 'active' AND last_checkin_at IS NOT NULL GROUP BY unit_id, kind, {day}"
     )
     # An active site counts once in site_counts (and printed if its poster was) and once in site_activity on the
@@ -101,7 +102,9 @@ BEGIN
       WHERE unit_id = OLD.unit_id AND kind = OLD.kind;
     IF OLD.last_checkin_at IS NOT NULL THEN
       UPDATE site_activity SET sites = sites - 1
-        WHERE unit_id = OLD.unit_id AND kind = OLD.kind AND day = OLD.last_checkin_at::date;
+        WHERE unit_id = OLD.unit_id AND day = OLD.last_checkin_at::date AND kind = OLD.kind;
+      DELETE FROM site_activity
+        WHERE unit_id = OLD.unit_id AND day = OLD.last_checkin_at::date AND kind = OLD.kind AND sites <= 0;
     END IF;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'active' THEN
@@ -109,9 +112,9 @@ BEGIN
       VALUES (NEW.unit_id, NEW.kind, 1, (NEW.poster_printed_at IS NOT NULL)::int)
       ON CONFLICT (unit_id, kind) DO UPDATE SET registered = c.registered + 1, printed = c.printed + excluded.printed;
     IF NEW.last_checkin_at IS NOT NULL THEN
-      INSERT INTO site_activity AS a (unit_id, kind, day, sites)
-        VALUES (NEW.unit_id, NEW.kind, NEW.last_checkin_at::date, 1)
-        ON CONFLICT (unit_id, kind, day) DO UPDATE SET sites = a.sites + 1;
+      INSERT INTO site_activity AS a (unit_id, day, kind, sites)
+        VALUES (NEW.unit_id, NEW.last_checkin_at::date, NEW.kind, 1)
+        ON CONFLICT (unit_id, day, kind) DO UPDATE SET sites = a.sites + 1;
     END IF;
   END IF;
   RETURN NULL;
@@ -126,16 +129,18 @@ END $$"""
             "UPDATE site_counts SET registered = registered - 1, printed = printed - (OLD.poster_printed_at IS NOT NULL) "
             "WHERE OLD.status = 'active' AND unit_id = OLD.unit_id AND kind = OLD.kind; "
             "UPDATE site_activity SET sites = sites - 1 WHERE OLD.status = 'active' AND unit_id = OLD.unit_id "
-            "AND kind = OLD.kind AND day = date(OLD.last_checkin_at); "
+            "AND day = date(OLD.last_checkin_at) AND kind = OLD.kind; "
+            "DELETE FROM site_activity WHERE unit_id = OLD.unit_id AND day = date(OLD.last_checkin_at) "
+            "AND kind = OLD.kind AND sites <= 0; "
         )
         put_in = (
             "INSERT INTO site_counts (unit_id, kind, registered, printed) "
             "SELECT NEW.unit_id, NEW.kind, 1, NEW.poster_printed_at IS NOT NULL WHERE NEW.status = 'active' "
             "ON CONFLICT (unit_id, kind) DO UPDATE SET registered = registered + 1, printed = printed + excluded.printed; "
-            "INSERT INTO site_activity (unit_id, kind, day, sites) "
-            "SELECT NEW.unit_id, NEW.kind, date(NEW.last_checkin_at), 1 "
+            "INSERT INTO site_activity (unit_id, day, kind, sites) "
+            "SELECT NEW.unit_id, date(NEW.last_checkin_at), NEW.kind, 1 "
             "WHERE NEW.status = 'active' AND NEW.last_checkin_at IS NOT NULL "
-            "ON CONFLICT (unit_id, kind, day) DO UPDATE SET sites = sites + 1; "
+            "ON CONFLICT (unit_id, day, kind) DO UPDATE SET sites = sites + 1; "
         )
         op.execute(f"CREATE TRIGGER sites_counts_insert AFTER INSERT ON sites BEGIN {put_in}END")
         op.execute(f"CREATE TRIGGER sites_counts_delete AFTER DELETE ON sites BEGIN {take_out}END")
