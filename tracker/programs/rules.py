@@ -33,12 +33,16 @@ class Status(StrEnum):
 
     @property
     def is_done(self) -> bool:
-        return self in (Status.DONE_ON_TIME, Status.DONE_LATE)
+        return self in _DONE
 
     @property
     def counts(self) -> bool:
         """Paused and cancelled tasks are excluded from every roll-up."""
-        return self not in (Status.PAUSED, Status.CANCELLED)
+        return self not in _STOPPED
+
+
+_DONE = frozenset({Status.DONE_ON_TIME, Status.DONE_LATE})
+_STOPPED = frozenset({Status.PAUSED, Status.CANCELLED})
 
 
 STATUS_LABELS = {
