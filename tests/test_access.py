@@ -2,11 +2,15 @@
 
 A new route fails `test_table_covers_every_route` until it is added here with its roles."""
 
+from datetime import date
+
 import pytest
 
 from tests import factories
 from tracker.auth.access import allow
+from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.extensions import db
+from tracker.services.models import PublicService, ServicePeriod
 from tracker.sites.services import SiteFields, create_site
 
 A, M, E, V = "admin", "manager", "member", "viewer"
@@ -103,6 +107,57 @@ TABLE = {
     ("api.get_document", "GET"): ALL,
     ("api.create_document", "POST"): {A, M},
     ("api.update_document", "PATCH"): {A, M},
+    # --- boards and memberships (issue 5) ---
+    ("boards.index", "GET"): ALL,
+    ("boards.create", "GET"): {A, M},
+    ("boards.create", "POST"): {A, M},
+    ("boards.show", "GET"): ALL,
+    ("boards.edit", "GET"): {A, M},
+    ("boards.edit", "POST"): {A, M},
+    ("boards.member_new", "GET"): {A, M},
+    ("boards.member_new", "POST"): {A, M},
+    ("boards.member_edit", "GET"): {A, M},
+    ("boards.member_edit", "POST"): {A, M},
+    ("boards.member_end", "POST"): {A, M},
+    ("boards.member_role", "POST"): {A, M},
+    ("boards.export_xlsx", "GET"): ALL,
+    ("boards.import_upload", "GET"): {A, M},
+    ("boards.import_upload", "POST"): {A, M},
+    ("boards.import_confirm", "POST"): {A, M},
+    ("boards.import_template", "GET"): ALL,
+    ("api.list_boards", "GET"): ALL,
+    ("api.create_board", "POST"): {A, M},
+    ("api.get_board", "GET"): ALL,
+    ("api.list_members", "GET"): ALL,
+    ("api.create_member", "POST"): {A, M},
+    ("api.update_member", "PATCH"): {A, M},
+    # --- end boards ---
+    # --- public services (issue 5) ---
+    ("public_services.index", "GET"): ALL,
+    ("public_services.show", "GET"): ALL,
+    ("public_services.create", "GET"): {A, M},
+    ("public_services.create", "POST"): {A, M},
+    ("public_services.edit", "GET"): {A, M},
+    ("public_services.edit", "POST"): {A, M},
+    ("public_services.set_level", "POST"): {A, M},
+    ("public_services.period_create", "POST"): {A, M},
+    ("public_services.period_edit", "GET"): {A, M},
+    ("public_services.period_edit", "POST"): {A, M},
+    ("public_services.report_page", "GET"): ALL,
+    ("public_services.report_xlsx", "GET"): ALL,
+    ("public_services.import_upload", "GET"): {A, M},
+    ("public_services.import_upload", "POST"): {A, M},
+    ("public_services.import_confirm", "POST"): {A, M},
+    ("public_services.import_template", "GET"): ALL,
+    ("api.list_services", "GET"): ALL,
+    ("api.create_service", "POST"): {A, M},
+    ("api.get_service", "GET"): ALL,
+    ("api.update_service", "PATCH"): {A, M},
+    ("api.list_service_periods", "GET"): ALL,
+    ("api.create_service_period", "POST"): {A, M},
+    ("api.update_service_period", "PATCH"): {A, M},
+    ("api.services_report", "GET"): ALL,
+    # --- end public services ---
 }
 
 
@@ -130,6 +185,13 @@ def world(app, users, ward):
     program = factories.create_program(ward)
     task = factories.create_task(program, owner_user=users["member"])  # the member owns it: may update it
     site = create_site(ward, SiteFields(name="Chợ Bãi Bông", kind="market"))
+    board = Board(unit=ward, kind=BoardKind.STEERING_BOARD, name="Ban chỉ đạo", target_size=27)
+    membership = Membership(board=board, person_name="Nguyễn Văn A", role=MemberRole.HEAD, starts_on=date(2025, 1, 1))
+    service = PublicService(unit=ward, code="1.001", name="Đăng ký khai sinh", level=3)
+    period = ServicePeriod(
+        service=service, period_start=date(2025, 1, 1), period_end=date(2025, 3, 31), records_total=10, records_online=5
+    )
+    db.session.add_all([board, membership, service, period])
     db.session.commit()
     return {
         "unit_id": ward.id,
@@ -139,6 +201,10 @@ def world(app, users, ward):
         "task_id": task.id,
         "site_id": site.id,
         "code": site.code,
+        "board_id": board.id,
+        "membership_id": membership.id,
+        "service_id": service.id,
+        "period_id": period.id,
         "fmt": "xlsx",
     }
 

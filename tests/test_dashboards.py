@@ -107,7 +107,7 @@ def test_province_viewer_sees_both_wards_ranked_with_drill_down(client, auth, de
     ranking = Panel(page, "ranking")
     # Bắc Kạn (Phùng Chí Kiên's plan: 100%, 92,45%, 100%) ranks above Phổ Yên (Bãi Bông's program).
     assert ranking.text.index("Phường Bắc Kạn") < ranking.text.index("Phường Phổ Yên")
-    assert "97,48%" in ranking.text and "71,02%" in ranking.text
+    assert "97,48%" in ranking.text and "74,59%" in ranking.text
     drill = [link for link in ranking.links if "unit_id=" in link]
     assert drill == [f"/?unit_id={demo['bac_kan'].id}", f"/?unit_id={demo['pho_yen'].id}", f"/?unit_id={quiet.id}"]
     # Every current commune in scope is reachable: one without a program is listed, not ranked; the
@@ -116,7 +116,7 @@ def test_province_viewer_sees_both_wards_ranked_with_drill_down(client, auth, de
     assert "Chưa có chương trình (1): Xã Phú Bình" in unranked.text and "Thành phố" not in unranked.text
 
     overall = Panel(page, "overall")
-    assert "84,25%" in overall.text
+    assert "86,04%" in overall.text
     assert "trung bình của đơn vị (nếu có chương trình) và từng đơn vị trực thuộc có chương trình" in overall.text
 
     completion = Panel(page, "completion")
@@ -153,7 +153,7 @@ def test_drill_down_to_each_ward(client, auth, demo):
     assert Panel(pho_yen, "crumbs").links == [f"/?unit_id={demo['province'].id}"]
     own = Panel(pho_yen, "programs")  # Bãi Bông was merged into Phổ Yên: its program is Phổ Yên's own
     assert "Chương trình hành động số 27-CTr/ĐU" in own.text and "Phường Bãi Bông" in own.text
-    assert "71,02%" in Panel(pho_yen, "own").text
+    assert "74,59%" in Panel(pho_yen, "own").text
     assert "4,03 / 2,94 tỷ đồng" in Panel(pho_yen, "indicators").text
     assert "137,07%" in Panel(pho_yen, "indicators").text
     assert "Phường Phùng Chí Kiên" not in pho_yen.get_data(as_text=True)

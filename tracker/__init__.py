@@ -93,17 +93,20 @@ def register_blueprints(app: Flask) -> None:
     from tracker.api.views import bp as api_bp
     from tracker.auth.admin_views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.boards.views import bp as boards_bp
     from tracker.checkin.views import bp as checkin_bp
     from tracker.dashboards.views import bp as dashboards_bp
     from tracker.documents.views import bp as documents_bp
     from tracker.programs.views import bp as programs_bp
     from tracker.qr.views import bp as qr_bp
     from tracker.reports.views import bp as reports_bp
+    from tracker.services.views import bp as services_bp
     from tracker.sites.import_views import bp as site_imports_bp
     from tracker.sites.views import bp as sites_bp
     from tracker.units.views import bp as units_bp
 
-    blueprints = (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, programs_bp, sites_bp, reports_bp, api_bp)
+    blueprints = (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, programs_bp, sites_bp, boards_bp)
+    blueprints += (services_bp, reports_bp, api_bp)
     for bp in (*blueprints, checkin_bp, site_imports_bp, qr_bp):
         app.register_blueprint(bp)
 

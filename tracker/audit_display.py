@@ -69,6 +69,23 @@ FIELD_LABELS = {
     "level": _l("Mức độ"),
     "path": _l("Địa chỉ trang"),
     "method": _l("Phương thức"),
+    "phone": _l("Điện thoại"),
+    "email": _l("Thư điện tử"),
+    "user_id": _l("Tài khoản"),
+    "board_id": _l("Ban"),
+    "parent_board_id": _l("Thuộc Ban"),
+    "established_by_document_id": _l("Quyết định thành lập"),
+    "appointed_by_document_id": _l("Quyết định phân công"),
+    "contact_name": _l("Người liên hệ"),
+    "contact_phone": _l("Điện thoại liên hệ"),
+    "poster_printed_at": _l("In áp phích lần gần nhất"),
+    "field": _l("Lĩnh vực"),
+    "online_since": _l("Cung cấp trực tuyến từ"),
+    "service_id": _l("Thủ tục"),
+    "period_start": _l("Từ ngày"),
+    "period_end": _l("Đến ngày"),
+    "records_total": _l("Tổng số hồ sơ"),
+    "records_online": _l("Hồ sơ trực tuyến"),
 }
 
 # Where the same column name reads differently by table.
@@ -80,6 +97,9 @@ _ENTITY_LABELS = {
     ("units", "code"): _l("Mã đơn vị"),
     ("units", "kind"): _l("Loại đơn vị"),
     ("units", "parent_id"): _l("Đơn vị cấp trên"),
+    ("boards", "name"): _l("Tên ban"),
+    ("public_services", "code"): _l("Mã thủ tục"),
+    ("public_services", "name"): _l("Tên thủ tục"),
 }
 
 _ENUMS = {

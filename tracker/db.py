@@ -2,8 +2,9 @@
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
@@ -22,9 +23,17 @@ NAMING_CONVENTION = {
 }
 
 
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")  # the boards' calendar: deadlines, "today", windows
+
+
 def utcnow() -> datetime:
     """Now, timezone-aware UTC (used as a callable column default)."""
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date in Vietnam."""
+    return datetime.now(LOCAL).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -10,8 +10,17 @@ from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.documents.models import Document
 from tracker.documents.services import create_document, parse_reference
 from tracker.extensions import db
-from tracker.programs.live import record_changes
+from tracker.programs.live import SYSTEM_NOTE, record_changes
 from tracker.programs.models import MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
+from tracker.services.models import PublicService
+from tracker.services.services import (
+    PeriodFields,
+    ServiceFields,
+    counts_online,
+    create_service,
+    record_period,
+    same_code,
+)
 from tracker.sites.codes import new_code
 from tracker.sites.models import Site, SiteKind
 from tracker.units.models import Unit, UnitKind
@@ -21,6 +30,54 @@ MERGER_DAY = date(2025, 7, 1)
 PLACEHOLDER_NAMES = [f"Nguyễn Văn {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"] + [
     f"Trần Thị {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"
 ]
+
+
+# The ward's one-stop shop (bộ phận một cửa): procedures as on the Cổng Dịch vụ công quốc gia, the level each
+# reached and since when, and the records of the two quarters of 2025 before the merger (total, online).
+# fmt: off
+BAI_BONG_SERVICES = [
+    ("1.001193", "Thủ tục đăng ký khai sinh", "Hộ tịch", 4, date(2022, 3, 1), (46, 39), (52, 47)),
+    ("1.000656", "Thủ tục đăng ký khai tử", "Hộ tịch", 4, date(2022, 3, 1), (18, 14), (15, 13)),
+    ("1.004873", "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", "Hộ tịch", 4, date(2022, 9, 1), (61, 50), (58, 51)),
+    ("2.000635", "Thủ tục cấp bản sao Trích lục hộ tịch", "Hộ tịch", 4, date(2023, 4, 1), (37, 30), (41, 36)),
+    ("1.001022", "Thủ tục đăng ký kết hôn", "Hộ tịch", 3, date(2022, 9, 1), (24, 11), (19, 10)),
+    ("1.004746", "Thủ tục đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch", "Hộ tịch", 3, date(2023, 4, 1),
+     (9, 4), (12, 6)),
+    ("1.000894", "Thủ tục đăng ký nhận cha, mẹ, con", "Hộ tịch", 3, date(2024, 1, 2), (3, 1), (2, 1)),
+    ("2.000815", "Thủ tục chứng thực bản sao từ bản chính giấy tờ, văn bản", "Chứng thực", 3, date(2023, 4, 1),
+     (412, 96), (455, 131)),
+    ("2.000884", "Thủ tục chứng thực chữ ký trong các giấy tờ, văn bản", "Chứng thực", 3, date(2024, 1, 2),
+     (87, 12), (93, 19)),
+    ("1.001776", "Thủ tục thực hiện, điều chỉnh, thôi hưởng trợ cấp xã hội hằng tháng", "Bảo trợ xã hội", 3,
+     date(2024, 7, 1), (7, 2), (5, 2)),
+    ("1.000775", "Thủ tục tặng Giấy khen của Chủ tịch Ủy ban nhân dân cấp xã", "Thi đua, khen thưởng", 2, None,
+     (4, 0), (6, 0)),
+    ("2.000509", "Thủ tục hòa giải tranh chấp đất đai", "Đất đai", 2, None, (5, 0), (3, 0)),
+    ("1.003005", "Thủ tục đăng ký việc nuôi con nuôi trong nước", "Nuôi con nuôi", 2, None, (1, 0), (0, 0)),
+    ("1.000954", "Thủ tục thông báo tổ chức lễ hội cấp xã", "Văn hóa cơ sở", 1, None, (0, 0), (1, 0)),
+]
+# fmt: on
+QUARTERS = [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30))]
+
+
+def _public_services(unit: Unit, task: Task) -> None:
+    """The ward's catalog with its records; a services task without history gets one step per day procedures
+    went online, as the live hook would have recorded it then."""
+    for code, name, field, level, since, *records in BAI_BONG_SERVICES:
+        if same_code(unit.id, code) is not None:
+            continue
+        service = create_service(unit, ServiceFields(code, name, field, level, since))
+        for (start, end), (total, online) in zip(QUARTERS, records, strict=True):
+            record_period(service, PeriodFields(start, end, total, online))
+    if task.updates:
+        return
+    rows = db.session.scalars(select(PublicService).where(PublicService.unit_id == unit.id))
+    online = sorted(s.online_since for s in rows if s.online_since and counts_online(s.level))
+    for n, day in enumerate(online, start=1):
+        if n == len(online) or online[n] != day:  # one step per day, with every procedure online by then
+            stamp = datetime.combine(day, datetime.min.time(), UTC).replace(hour=9)
+            db.session.add(TaskUpdate(task=task, value=Decimal(n), at=stamp, note=SYSTEM_NOTE))
+    db.session.flush()
 
 
 def _unit(name, kind, parent=None, code=None, **dates) -> Unit:
@@ -142,7 +199,7 @@ def build_demo() -> str:
           target=Decimal(600), unit_label="điểm", deadline=date(2022, 6, 30), owner_name="Công an phường",
           responsible="Công an phường, Tổ giúp việc", expected_result="600 điểm QR được đăng ký và in áp phích",
           description="Đăng ký và in mã QR cho các điểm trên địa bàn")  # fmt: skip
-    _task(program, 2, "Cung cấp thủ tục hành chính dưới dạng dịch vụ công trực tuyến mức độ 3, 4",
+    services_task = _task(program, 2, "Cung cấp thủ tục hành chính dưới dạng dịch vụ công trực tuyến mức độ 3, 4",
           category=TaskCategory.ONLINE_SERVICES, source=TaskSource.SERVICES_ONLINE, measure_kind=MeasureKind.COUNT,
           target=Decimal(40), unit_label="thủ tục", deadline=date(2022, 12, 31), owner_name="Văn phòng HĐND-UBND",
           responsible="Bộ phận một cửa phường", expected_result="40 thủ tục trực tuyến mức độ 3, 4",
@@ -216,6 +273,8 @@ def build_demo() -> str:
               responsible="Các bộ phận chuyên môn", expected_result=f"Đạt {target.replace('.', ',')} {label}",
               description="Chỉ tiêu chủ yếu giai đoạn 2025–2030")  # fmt: skip
 
+    _public_services(bai_bong, services_task)
+
     site_count = db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == bai_bong.id))
     if not site_count:
         for name, kind, address in [
@@ -231,5 +290,6 @@ def build_demo() -> str:
         f"{db.session.scalar(select(func.count(Program.id)))} chương trình, "
         f"{db.session.scalar(select(func.count(Task.id)))} nhiệm vụ, "
         f"{db.session.scalar(select(func.count(Board.id)))} ban, "
-        f"{db.session.scalar(select(func.count(Site.id)))} điểm QR"
+        f"{db.session.scalar(select(func.count(Site.id)))} điểm QR, "
+        f"{db.session.scalar(select(func.count(PublicService.id)))} thủ tục dịch vụ công"
     )

@@ -23,7 +23,7 @@ import re
 import secrets
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
@@ -467,6 +467,36 @@ def discard(token: str) -> None:
     if _TOKEN.match(token or ""):
         for suffix in (".json", ".data"):
             (_stash_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def preview_upload(importer: Importer, kind: str, user_id: int, file, options: dict | None = None):
+    """Check an uploaded file (a werkzeug FileStorage); when it may be applied, keep it for its confirmation.
+    Returns (the preview, the stash token or None)."""
+    data, filename = file.read(), file.filename or ""
+    result = preview(importer, data, filename)
+    return result, (stash(kind, user_id, data, filename, options) if result.ok else None)
+
+
+def confirm_stash(kind: str, token: str, user_id: int, importer_for: Callable[[dict], Importer]):
+    """Check a kept upload again (the registry may have changed since its preview) and apply it.
+
+    `importer_for(options)` builds the import from the options kept with the upload; a ValidationError it raises
+    (say, the unit is no longer in the user's scope) is a fatal problem. Returns (the preview, the counts of new and
+    updated rows, the importer), with counts None when nothing may be written (the preview says why): the caller
+    then rolls back; otherwise it commits and discards the token. 410 or 403 as load_stash."""
+    stashed = load_stash(kind, token, user_id)
+    try:
+        importer = importer_for(stashed.options)
+    except ValidationError as exc:
+        return Preview((), fatal=list(exc.fields.values())), None, None
+    result = preview(importer, stashed.data, stashed.filename)
+    if not result.ok:
+        return result, None, importer
+    try:
+        return result, apply(importer, result), importer
+    except ValidationError as exc:
+        result.fatal = list(exc.fields.values())
+        return result, None, importer
 
 
 class UploadForm(FlaskForm):

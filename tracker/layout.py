@@ -15,6 +15,8 @@ NAVIGATION = [
     ("dashboards.index", _l("Tổng quan"), set(Role)),
     ("programs.index", _l("Chương trình"), set(Role)),
     ("sites.index", _l("Điểm QR"), set(Role)),
+    ("boards.index", _l("Ban chỉ đạo"), set(Role)),
+    ("public_services.index", _l("Dịch vụ công"), set(Role)),
     ("units.index", _l("Đơn vị"), set(Role)),
     ("documents.index", _l("Văn bản"), set(Role)),
     ("admin.users", _l("Người dùng"), {Role.ADMIN, Role.MANAGER}),

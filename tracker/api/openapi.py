@@ -238,9 +238,9 @@ _PATHS = {
 
 # Area modules describe their own paths and schemas with the helpers above; imported here because they
 # import those helpers from this module.
-from tracker.api import openapi_programs, openapi_sites  # noqa: E402
+from tracker.api import openapi_boards, openapi_programs, openapi_services, openapi_sites  # noqa: E402
 
-_PATHS |= openapi_programs.PATHS | openapi_sites.PATHS
+_PATHS |= openapi_programs.PATHS | openapi_sites.PATHS | openapi_boards.PATHS | openapi_services.PATHS
 _SCHEMAS |= openapi_programs.SCHEMAS | openapi_sites.SCHEMAS
 
 _DOCUMENT = {

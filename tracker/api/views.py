@@ -37,4 +37,4 @@ def openapi():
 
 
 # The area modules register their routes on `bp`; imported last because they import `bp` from here.
-from tracker.api import documents, programs, sites, tasks, units  # noqa: E402, F401
+from tracker.api import boards, documents, programs, public_services, sites, tasks, units  # noqa: E402, F401

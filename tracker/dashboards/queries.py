@@ -17,6 +17,7 @@ from tracker.programs import rules
 from tracker.programs.live import current_members_clause
 from tracker.programs.rules import Figure, Item
 from tracker.services.models import PublicService, ServicePeriod
+from tracker.services.services import LevelCounts
 from tracker.sites import queries as site_queries
 from tracker.sites.models import SiteKind
 from tracker.units.models import Unit
@@ -71,8 +72,8 @@ def online_services(unit_ids: set[int]) -> ServicesPanel:
             .group_by(PublicService.level)
         ).all()
     )
-    full, partial = levels.get(4, 0), levels.get(3, 0)
-    offline = sum(count for level, count in levels.items() if level < 3)
+    counts = LevelCounts.of(levels)
+    full, partial, offline = counts.full, counts.partial, counts.offline
     share = _shares(
         [
             (_("Toàn trình (mức độ 4)"), rules.ONE, full),

@@ -13,11 +13,12 @@ from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.boards.models import Membership
-from tracker.db import utcnow
+from tracker.db import local_today, utcnow
 from tracker.extensions import db
 from tracker.programs.models import Lifecycle, Program, Task, TaskSource, TaskUpdate
 from tracker.services.models import PublicService
-from tracker.sites.models import CheckIn, Site, SiteStatus
+from tracker.services.services import FULL_ONLINE, PARTIAL_ONLINE
+from tracker.sites.models import Site, SiteStatus
 from tracker.units.services import UnitGraph, unit_graph
 
 ACTIVE_WINDOW_DAYS = 30
@@ -68,7 +69,7 @@ def live_values(
             per_unit[(TaskSource.POSTERS_PRINTED, unit_id, kind)] += printed
     if TaskSource.SITES_ACTIVE in sources:
         since = datetime.combine(today - timedelta(days=ACTIVE_WINDOW_DAYS), datetime.min.time(), UTC)
-        recent = select(CheckIn.id).where(CheckIn.site_id == Site.id, CheckIn.at >= since).exists()
+        recent = Site.last_checkin_at >= since  # kept by a trigger on check-ins (tracker.sites.models)
         rows = db.session.execute(
             select(Site.unit_id, Site.kind, func.count(Site.id))
             .where(Site.status == SiteStatus.ACTIVE, Site.unit_id.in_(units), recent)
@@ -79,12 +80,12 @@ def live_values(
     if sources & SERVICE_SOURCES:
         rows = db.session.execute(
             select(PublicService.unit_id, PublicService.level, func.count(PublicService.id))
-            .where(PublicService.level >= 3, PublicService.unit_id.in_(units))
+            .where(PublicService.level >= PARTIAL_ONLINE, PublicService.unit_id.in_(units))
             .group_by(PublicService.unit_id, PublicService.level)
         )
         for unit_id, level, count in rows:
             per_unit[(TaskSource.SERVICES_ONLINE, unit_id, None)] += count
-            if level == 4:
+            if level >= FULL_ONLINE:
                 per_unit[(TaskSource.SERVICES_FULL_ONLINE, unit_id, None)] += count
     members: dict[int, int] = {}
     boards = {t.source_board_id for t in live if t.source == TaskSource.BOARD_MEMBERS and t.source_board_id}
@@ -120,7 +121,7 @@ def record_changes(tasks, today: date | None = None, note: str = SYSTEM_NOTE, at
     tasks = [t for t in tasks if is_live(t) and t.lifecycle == Lifecycle.ACTIVE]
     if not tasks:
         return 0
-    today = today or utcnow().date()
+    today = today or local_today()
     program_units = dict(
         db.session.execute(
             select(Program.id, Program.unit_id).where(Program.id.in_({t.program_id for t in tasks}))

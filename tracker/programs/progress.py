@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from tracker.db import LOCAL, local_today  # noqa: F401 (re-exported: the screens' today)
 from tracker.extensions import db
 from tracker.programs import rules
 from tracker.programs.live import live_values
@@ -19,12 +19,7 @@ from tracker.programs.models import Program, Task, TaskSource, TaskUpdate
 from tracker.programs.rules import Figure, Flag, Item, Point, Status
 from tracker.units.services import UnitGraph, unit_graph
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 _OFFSET = timedelta(hours=7)  # Vietnam keeps UTC+7 all year: a plain offset is exact and far cheaper per row
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL).date()
 
 
 def local_day(moment: datetime) -> date:

@@ -1,0 +1,381 @@
+"""Boards (Ban chỉ đạo, Tổ giúp việc) and their memberships: the list with staffing, a board's page with its
+members by role, past members and history, the board and member forms, ending a seat and changing a role,
+the member list as a decision's appendix (XLSX), and the member import (upload → preview → confirm).
+
+Every rule is in tracker.boards.services; the views load, check access, call one service and flash.
+"""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import audit, imports
+from tracker.api.helpers import scope_unit_ids
+from tracker.auth.access import EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, load_in_scope
+from tracker.boards import export, services
+from tracker.boards.forms import (
+    FIELD_OF,
+    BoardFilterForm,
+    EditBoardForm,
+    EditMemberForm,
+    EndForm,
+    NewBoardForm,
+    NewMemberForm,
+    RoleForm,
+)
+from tracker.boards.imports import COLUMNS, MemberImport
+from tracker.boards.models import Board, BoardKind, Membership
+from tracker.db import get_row
+from tracker.errors import StaleVersion, ValidationError
+from tracker.extensions import db
+from tracker.formatting import number, vn_date
+from tracker.forms import hidden_errors, show_errors
+from tracker.programs.models import Task, TaskSource
+from tracker.programs.progress import local_today
+from tracker.units.models import Unit
+from tracker.units.services import find_unit, subtree_select, unit_ref
+
+bp = Blueprint("boards", __name__, url_prefix="/boards")
+
+STALE_BOARD = _l("Ban này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
+STALE_MEMBER = _l("Thành viên này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
+IMPORT_TITLE = _l("Nhập thành viên từ tệp")
+TEMPLATE_NAME = "mau-nhap-thanh-vien"
+
+
+def _saved(saved, message: str, board: Board):
+    """Flash the success and the service's warnings (they never block), then go to the board."""
+    flash(message, "success")
+    for warning in saved.warnings:
+        flash(warning, "warning")
+    return redirect(url_for("boards.show", board_id=board.id))
+
+
+# --- the list ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@allow(EVERYONE)
+def index():
+    form = BoardFilterForm(formdata=request.args)
+    unit, unit_ids, status = current_user.unit, scope_unit_ids(), 200
+    if form.unit.data:
+        try:
+            unit = find_unit(form.unit.data, "unit")
+            check_scope(unit.id)
+            unit_ids = subtree_select(unit.id)
+        except ValidationError as exc:
+            show_errors(form, exc)
+            unit, unit_ids, status = None, [], 400
+    page = db.paginate(services.search(unit_ids, form.kind.data), per_page=current_app.config["PER_PAGE"])
+    html = render_template(
+        "boards/index.html",
+        form=form,
+        page=page,
+        unit=unit,
+        counts=services.current_counts([b.id for b in page.items], local_today()),
+        may_create=current_user.role in MANAGERS,
+    )
+    return html, status
+
+
+# --- boards ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(MANAGERS)
+def create():
+    parent = get_row(Board, request.args.get("parent", type=int))
+    if parent is not None and not can_manage(current_user, parent.unit_id):
+        parent = None
+    default_unit = parent.unit if parent is not None else current_user.unit
+    if request.args.get("unit"):
+        default_unit = _unit_or_none(request.args["unit"]) or default_unit
+    form = NewBoardForm(
+        unit=unit_ref(default_unit) if default_unit else "",
+        kind=BoardKind.WORKING_GROUP.value if parent is not None else BoardKind.STEERING_BOARD.value,
+        parent_board_id=parent.id if parent is not None else None,
+    )
+    typed = _unit_or_none(form.unit.data) if form.is_submitted() and form.unit.data else None
+    form.fill_choices(typed or default_unit)  # the parents offered are the steering boards of the unit typed
+    if form.validate_on_submit():
+        try:
+            unit = find_unit(form.unit.data, "unit")
+            check_manage(unit.id)
+            board = services.create_board(unit, form.fields(unit))
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc, FIELD_OF)
+            return render_template("boards/form.html", form=form, board=None), 400
+        db.session.commit()
+        flash(_("Đã thành lập “%(name)s”.", name=board.name), "success")
+        return redirect(url_for("boards.show", board_id=board.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("boards/form.html", form=form, board=None), status
+
+
+def _unit_or_none(ref: str) -> Unit | None:
+    """The unit a link names, when the user manages it (its steering boards are offered as parents)."""
+    try:
+        unit = find_unit(ref, "unit")
+    except ValidationError:
+        return None
+    return unit if can_manage(current_user, unit.id) else None
+
+
+@bp.route("/<int:board_id>")
+@allow(EVERYONE)
+def show(board_id: int):
+    board = load_in_scope(Board, board_id)
+    groups = db.session.scalars(
+        select(Board).where(Board.parent_board_id == board.id).order_by(Board.name, Board.id)
+    ).all()
+    tasks = db.session.scalars(
+        select(Task).where(Task.source == TaskSource.BOARD_MEMBERS, Task.source_board_id == board.id).order_by(Task.id)
+    ).all()
+    return render_template(
+        "boards/show.html",
+        board=board,
+        roster=services.roster(board, local_today()),
+        groups=groups,
+        tasks=tasks,
+        may_manage=can_manage(current_user, board.unit_id),
+        events=audit.history("boards", board.id),
+    )
+
+
+@bp.route("/<int:board_id>/edit", methods=["GET", "POST"])
+@allow(MANAGERS)
+def edit(board_id: int):
+    board = load_in_scope(Board, board_id, manage=True)
+    reference = board.established_by.reference if board.established_by else ""
+    form = EditBoardForm(obj=board, established_by_reference=reference)
+    form.fill_choices(board.unit, board)
+    if form.validate_on_submit():
+        try:
+            services.update_board(board, form.fields(board.unit), expected_version=form.version.number)
+        except StaleVersion:
+            db.session.rollback()
+            form.form_errors.append(str(STALE_BOARD))
+            return render_template("boards/form.html", form=form, board=board), 409
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc, FIELD_OF)
+            return render_template("boards/form.html", form=form, board=board), 400
+        db.session.commit()
+        flash(_("Đã lưu “%(name)s”.", name=board.name), "success")
+        return redirect(url_for("boards.show", board_id=board.id))
+    hidden_errors(form)
+    status = 400 if form.is_submitted() else 200
+    return render_template("boards/form.html", form=form, board=board), status
+
+
+# --- members -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:board_id>/members/new", methods=["GET", "POST"])
+@allow(MANAGERS)
+def member_new(board_id: int):
+    board = load_in_scope(Board, board_id, manage=True)
+    form = NewMemberForm(starts_on=local_today())
+    form.fill_choices(board, current_user)
+    if form.validate_on_submit():
+        try:
+            saved = services.add_member(board, form.fields(board, form.role.data), actor=current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc, FIELD_OF)
+            return render_template("boards/member_form.html", form=form, board=board), 400
+        db.session.commit()
+        return _saved(saved, _("Đã thêm %(name)s vào %(board)s.", name=saved.row.person_name, board=board.name), board)
+    status = 400 if form.is_submitted() else 200
+    return render_template("boards/member_form.html", form=form, board=board), status
+
+
+def _render_member(membership: Membership, *, details=None, end=None, role=None, status: int = 200):
+    """A seat's page: its details form, ending it, changing its role (for a seat not yet over), its history."""
+    board = membership.board
+    if details is None:
+        reference = membership.appointed_by.reference if membership.appointed_by else ""
+        details = EditMemberForm(obj=membership, appointed_by_reference=reference)
+    details.fill_choices(board, current_user, membership.user_id)
+    open_seat = membership.ends_on is None or membership.ends_on >= local_today()
+    if open_seat:
+        end = end or EndForm(formdata=None, version=membership.version)
+        role = role or RoleForm(formdata=None, version=membership.version, changed_on=local_today())
+        role.fill_choices(board, membership.role)
+    html = render_template(
+        "boards/member.html",
+        membership=membership,
+        board=board,
+        details=details,
+        end_form=end,
+        role_form=role,
+        events=audit.history("memberships", membership.id),
+    )
+    return html, status
+
+
+def _member_failed(membership: Membership, form, exc: Exception, slot: str):
+    """Roll back and show the form again: a stale version above it (409), a service's messages on its fields (400)."""
+    db.session.rollback()
+    if isinstance(exc, StaleVersion):
+        form.form_errors.append(str(STALE_MEMBER))
+        return _render_member(membership, **{slot: form}, status=409)
+    show_errors(form, exc, FIELD_OF)
+    return _render_member(membership, **{slot: form}, status=400)
+
+
+@bp.route("/members/<int:membership_id>/edit", methods=["GET", "POST"])
+@allow(MANAGERS)
+def member_edit(membership_id: int):
+    membership = load_in_scope(Membership, membership_id, manage=True)
+    if request.method == "GET":
+        return _render_member(membership)
+    form = EditMemberForm()
+    form.fill_choices(membership.board, current_user, membership.user_id)
+    if not form.validate_on_submit():
+        hidden_errors(form)
+        return _render_member(membership, details=form, status=400)
+    try:
+        fields = form.fields(membership.board, membership.role)
+        saved = services.update_member(membership, fields, expected_version=form.version.number, actor=current_user)
+    except (StaleVersion, ValidationError) as exc:
+        return _member_failed(membership, form, exc, "details")
+    db.session.commit()
+    return _saved(saved, _("Đã lưu thông tin của %(name)s.", name=membership.person_name), membership.board)
+
+
+@bp.route("/members/<int:membership_id>/end", methods=["POST"])
+@allow(MANAGERS)
+def member_end(membership_id: int):
+    membership = load_in_scope(Membership, membership_id, manage=True)
+    form = EndForm()
+    if not form.validate_on_submit():
+        hidden_errors(form)
+        return _render_member(membership, end=form, status=400)
+    try:
+        services.end_membership(membership, form.ends_on.data, expected_version=form.version.number)
+    except (StaleVersion, ValidationError) as exc:
+        return _member_failed(membership, form, exc, "end")
+    db.session.commit()
+    name, board, day = membership.person_name, membership.board.name, vn_date(membership.ends_on)
+    flash(_("%(name)s thôi tham gia %(board)s sau ngày %(day)s.", name=name, board=board, day=day), "success")
+    return redirect(url_for("boards.show", board_id=membership.board_id))
+
+
+@bp.route("/members/<int:membership_id>/role", methods=["POST"])
+@allow(MANAGERS)
+def member_role(membership_id: int):
+    membership = load_in_scope(Membership, membership_id, manage=True)
+    board = membership.board
+    form = RoleForm()
+    form.fill_choices(board, membership.role)
+    if not form.validate_on_submit():
+        hidden_errors(form)
+        return _render_member(membership, role=form, status=400)
+    try:
+        saved = services.change_role(
+            membership,
+            form.role.data,
+            form.changed_on.data,
+            appointed_by=form.decision(board),
+            expected_version=form.version.number,
+            actor=current_user,
+        )
+    except (StaleVersion, ValidationError) as exc:
+        return _member_failed(membership, form, exc, "role")
+    db.session.commit()
+    seat = saved.row
+    message = _("%(name)s giữ vai trò %(role)s từ ngày %(day)s.", name=seat.person_name, role=seat.role.label,
+                day=vn_date(seat.starts_on))  # fmt: skip
+    return _saved(saved, message, board)
+
+
+# --- the appendix and the import ---------------------------------------------------------------------------
+
+
+@bp.get("/<int:board_id>/members.xlsx")
+@allow(EVERYONE)
+def export_xlsx(board_id: int):
+    board = load_in_scope(Board, board_id)
+    body = export.members_xlsx(board, services.members(board, "current", local_today()))
+    return imports.download(body, "xlsx", f"danh-sach-thanh-vien-ban-{board.id}")
+
+
+def _upload_page(board: Board, form: imports.UploadForm, status: int = 200):
+    templates = {fmt: url_for("boards.import_template", fmt=fmt) for fmt in ("xlsx", "csv")}
+    back = url_for("boards.show", board_id=board.id)
+    page = render_template(
+        "imports/upload.html", form=form, title=IMPORT_TITLE, columns=COLUMNS, templates=templates, back_url=back
+    )
+    return page, status
+
+
+def _preview_page(board: Board, result: imports.Preview, token: str | None, status: int):
+    page = render_template(
+        "imports/preview.html",
+        title=IMPORT_TITLE,
+        result=result,
+        token=token,
+        confirm_url=url_for("boards.import_confirm", board_id=board.id),
+        again_url=url_for("boards.import_upload", board_id=board.id),
+        back_url=url_for("boards.show", board_id=board.id),
+        context=_("Thêm vào: %(board)s (%(unit)s)", board=board.name, unit=board.unit.name),
+    )
+    return page, status
+
+
+@bp.route("/<int:board_id>/import", methods=["GET", "POST"])
+@allow(MANAGERS)
+def import_upload(board_id: int):
+    board = load_in_scope(Board, board_id, manage=True)
+    form = imports.UploadForm()
+    if not form.validate_on_submit():
+        return _upload_page(board, form, 400 if form.is_submitted() else 200)
+    data, filename = form.file.data.read(), form.file.data.filename or ""
+    result = imports.preview(MemberImport(board, current_user), data, filename)
+    if result.fatal:
+        form.file.errors = result.fatal
+        return _upload_page(board, form, 400)
+    token = None
+    if result.ok:
+        token = imports.stash(MemberImport.kind, current_user.id, data, filename, {"board_id": board.id})
+    return _preview_page(board, result, token, 200 if result.ok else 400)
+
+
+@bp.post("/<int:board_id>/import/confirm")
+@allow(MANAGERS)
+def import_confirm(board_id: int):
+    board = load_in_scope(Board, board_id, manage=True)
+    token = request.form.get("token", "")
+    stashed = imports.load_stash(MemberImport.kind, token, current_user.id)
+    if stashed.options.get("board_id") != board.id:
+        other = imports.Preview(COLUMNS, fatal=[_("Tệp này được tải lên cho một Ban khác.")])
+        return _preview_page(board, other, None, 409)
+    importer = MemberImport(board, current_user)
+    result = imports.preview(importer, stashed.data, stashed.filename)
+    try:
+        if not result.ok:
+            raise ValidationError(_("Dữ liệu đã thay đổi kể từ lúc xem trước: chưa nhập dòng nào."))
+        counts = imports.apply(importer, result)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        result.fatal = list(exc.fields.values())
+        return _preview_page(board, result, None, 409)
+    imports.discard(token)
+    flash(_("Đã thêm %(n)s thành viên vào %(board)s.", n=number(counts[imports.NEW]), board=board.name), "success")
+    for row in result.rows:
+        for warning in row.warnings:
+            flash(_("Dòng %(n)d: %(msg)s", n=row.number, msg=warning), "warning")
+    return redirect(url_for("boards.show", board_id=board.id))
+
+
+@bp.get("/import/template.<any(xlsx, csv):fmt>")
+@allow(EVERYONE)
+def import_template(fmt: str):
+    body = imports.template_xlsx(COLUMNS, _("Thành viên")) if fmt == "xlsx" else imports.template_csv(COLUMNS)
+    return imports.download(body, fmt, TEMPLATE_NAME)

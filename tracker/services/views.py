@@ -1,0 +1,395 @@
+"""Online public services (dịch vụ công trực tuyến): the catalog by level, a procedure's page with its level and
+records per period, adding and editing procedures and periods, the report by unit (also as XLSX), and the
+import from the national portal's statistics (upload → preview → confirm, all rows or none).
+
+Managers and admins write; everyone reads within their scope. Raising a level moves the live-linked services
+tasks in the same transaction (tracker.programs.live).
+"""
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from tracker import audit, imports
+from tracker.auth.access import EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, load_in_scope
+from tracker.auth.models import Role
+from tracker.dashboards.queries import online_services
+from tracker.db import get_row
+from tracker.errors import StaleVersion, ValidationError
+from tracker.extensions import db
+from tracker.formatting import number
+from tracker.forms import hidden_errors, show_errors
+from tracker.programs.progress import local_today
+from tracker.services import report, services
+from tracker.services.forms import (
+    CreateServiceForm,
+    EditPeriodForm,
+    EditServiceForm,
+    LevelForm,
+    PeriodForm,
+    ReportForm,
+    ServiceFilterForm,
+    ServiceImportForm,
+)
+from tracker.services.imports import COLUMNS, ServiceImport
+from tracker.services.models import LEVEL_LABELS, PublicService, ServicePeriod
+from tracker.units.models import Unit
+from tracker.units.services import find_unit, subtree_select, unit_ref
+
+bp = Blueprint("public_services", __name__, url_prefix="/services")
+
+STALE = _l("Thủ tục này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
+STALE_PERIOD = _l("Số liệu kỳ này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
+IMPORT_TITLE = _l("Nhập dịch vụ công từ tệp")
+TEMPLATE_NAME = "mau-nhap-dich-vu-cong"
+
+
+@bp.context_processor
+def _helpers():
+    return {"reach_label": services.reach_label, "level_labels": LEVEL_LABELS}
+
+
+def _scope(ref: str) -> tuple[Unit | None, object]:
+    """The unit a page shows (typed, else the user's own) and its subtree; an admin without a unit sees all."""
+    if ref:
+        unit = find_unit(ref, "unit")
+        check_scope(unit.id)
+        return unit, subtree_select(unit.id)
+    if current_user.unit is not None:
+        return current_user.unit, subtree_select(current_user.unit_id)
+    return None, (None if current_user.role == Role.ADMIN else [])
+
+
+def _default_unit_ref() -> str:
+    if request.args.get("unit"):
+        return request.args["unit"]
+    return unit_ref(current_user.unit) if current_user.unit else ""
+
+
+# --- the catalog -------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@allow(EVERYONE)
+def index():
+    form = ServiceFilterForm(formdata=request.args)
+    status = 200
+    try:
+        unit, unit_ids = _scope(form.unit.data)
+    except ValidationError as exc:
+        show_errors(form, exc)
+        unit, unit_ids, status = None, [], 400
+    stmt = report.search(unit_ids, form.q.data or "", form.level.data).options(selectinload(PublicService.unit))
+    page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
+    html = render_template(
+        "services/index.html",
+        form=form,
+        page=page,
+        unit=unit,
+        unit_arg=unit_ref(unit) if unit else "",
+        records=report.records_by_service(s.id for s in page.items),
+        empty=report.Records(),
+        summary=online_services(unit_ids) if unit is not None else None,
+        may_manage=current_user.role in MANAGERS,
+    )
+    return html, status
+
+
+# --- adding and editing a procedure ------------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(MANAGERS)
+def create():
+    form = CreateServiceForm(unit=_default_unit_ref())
+    status = 200
+    if form.validate_on_submit():
+        check_manage(form.found_unit.id)
+        try:
+            service = services.create_service(form.found_unit, form.fields(), today=local_today())
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("services/form.html", form=form, service=None), 400
+        db.session.commit()
+        flash(_("Đã thêm thủ tục %(code)s “%(name)s”.", code=service.code, name=service.name), "success")
+        return redirect(url_for("public_services.show", service_id=service.id))
+    if form.is_submitted():  # the unit is wrong: name the other bad fields too, all at once
+        try:
+            services.check_fields(form.fields())
+        except ValidationError as exc:
+            fresh = {key: message for key, message in exc.fields.items() if not form[key].errors}
+            if fresh:
+                show_errors(form, ValidationError(fresh))
+        status = 400
+    return render_template("services/form.html", form=form, service=None), status
+
+
+@bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
+@allow(MANAGERS)
+def edit(service_id: int):
+    service = load_in_scope(PublicService, service_id, manage=True)
+    form = EditServiceForm(obj=service)
+    if form.validate_on_submit():
+        try:
+            services.update_service(service, form.fields(), expected_version=form.version.number, today=local_today())
+        except StaleVersion:
+            db.session.rollback()
+            form.form_errors.append(str(STALE))
+            return render_template("services/form.html", form=form, service=service), 409
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            return render_template("services/form.html", form=form, service=service), 400
+        db.session.commit()
+        flash(_("Đã lưu thủ tục %(code)s.", code=service.code), "success")
+        return redirect(url_for("public_services.show", service_id=service.id))
+    hidden_errors(form)
+    status = 400 if form.is_submitted() else 200
+    return render_template("services/form.html", form=form, service=service), status
+
+
+# --- a procedure's page: its level and its records ---------------------------------------------------------
+
+
+def _render_show(service: PublicService, *, level_form=None, period_form=None, status: int = 200):
+    may_manage = can_manage(current_user, service.unit_id)
+    if may_manage:
+        level_form = level_form or LevelForm(formdata=None, level=service.level, version=service.version)
+        period_form = period_form or PeriodForm(formdata=None)
+    periods = sorted(service.periods, key=lambda p: p.period_start, reverse=True)
+    html = render_template(
+        "services/show.html",
+        service=service,
+        periods=periods,
+        records=report.Records(
+            sum(p.records_total for p in periods), sum(p.records_online for p in periods), len(periods)
+        ),
+        may_manage=may_manage,
+        level_form=level_form,
+        period_form=period_form,
+        events=audit.history("public_services", service.id),
+    )
+    return html, status
+
+
+@bp.route("/<int:service_id>")
+@allow(EVERYONE)
+def show(service_id: int):
+    return _render_show(load_in_scope(PublicService, service_id))
+
+
+@bp.post("/<int:service_id>/level")
+@allow(MANAGERS)
+def set_level(service_id: int):
+    service = load_in_scope(PublicService, service_id, manage=True)
+    form = LevelForm()
+    if not form.validate_on_submit():
+        hidden_errors(form)
+        return _render_show(service, level_form=form, status=400)
+    before = service.level
+    try:
+        services.set_level(service, form.level.data, expected_version=form.version.number, today=local_today())
+    except StaleVersion:
+        db.session.rollback()
+        form.form_errors.append(str(STALE))
+        return _render_show(service, level_form=form, status=409)
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _render_show(service, level_form=form, status=400)
+    db.session.commit()
+    if service.level == before:
+        flash(_("Thủ tục %(code)s vẫn ở %(level)s.", code=service.code, level=service.level_label), "success")
+    else:
+        flash(_("Đã chuyển thủ tục %(code)s sang %(level)s.", code=service.code, level=service.level_label), "success")
+    return redirect(url_for("public_services.show", service_id=service.id))
+
+
+@bp.post("/<int:service_id>/periods")
+@allow(MANAGERS)
+def period_create(service_id: int):
+    service = load_in_scope(PublicService, service_id, manage=True)
+    form = PeriodForm()
+    if not form.validate_on_submit():
+        return _render_show(service, period_form=form, status=400)
+    try:
+        services.record_period(service, form.fields())
+    except ValidationError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _render_show(service, period_form=form, status=400)
+    db.session.commit()
+    flash(_("Đã ghi số hồ sơ của kỳ."), "success")
+    return redirect(url_for("public_services.show", service_id=service.id) + "#records")
+
+
+@bp.route("/periods/<int:period_id>/edit", methods=["GET", "POST"])
+@allow(MANAGERS)
+def period_edit(period_id: int):
+    period = get_row(ServicePeriod, period_id)
+    if period is None:
+        abort(404)
+    check_manage(period.service.unit_id)
+    form = EditPeriodForm(obj=period)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_period(period, form.fields(), expected_version=form.version.number)
+        except StaleVersion:
+            db.session.rollback()
+            form.form_errors.append(str(STALE_PERIOD))
+            status = 409
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Đã sửa số hồ sơ của kỳ."), "success")
+            return redirect(url_for("public_services.show", service_id=period.service_id) + "#records")
+    elif form.is_submitted():
+        hidden_errors(form)
+        status = 400
+    events = audit.history("service_periods", period.id)
+    return render_template("services/period_form.html", form=form, period=period, events=events), status
+
+
+# --- the report by unit ----------------------------------------------------------------------------------------
+
+
+def _report() -> tuple[ReportForm, report.ServiceReport | None, int]:
+    """The report the query string asks for: (form, report or None when no unit is chosen yet, status)."""
+    form = ReportForm(formdata=request.args)
+    if not form.validate():
+        return form, None, 400
+    try:
+        unit, _units = _scope(form.unit.data)
+    except ValidationError as exc:
+        show_errors(form, exc)
+        return form, None, 400
+    if unit is None:
+        return form, None, 200
+    if form.start.data and form.end.data and form.end.data < form.start.data:
+        form.end.errors.append(_("Ngày cuối phải từ ngày đầu trở đi."))
+        return form, None, 400
+    return form, report.unit_report(unit, form.start.data, form.end.data), 200
+
+
+@bp.get("/report")
+@allow(EVERYONE)
+def report_page():
+    form, found, status = _report()
+    return render_template("services/report.html", form=form, report=found), status
+
+
+@bp.get("/report.xlsx")
+@allow(EVERYONE)
+def report_xlsx():
+    form, found, status = _report()
+    if found is None:
+        return render_template("services/report.html", form=form, report=None), max(status, 400)
+    body = report.to_xlsx(found, local_today())
+    name = f"bao-cao-dich-vu-cong-{found.unit.code or found.unit.id}.xlsx"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
+    return Response(body, mimetype=imports.XLSX_MIMETYPE, headers=headers)
+
+
+# --- importing from the national portal's statistics -----------------------------------------------------------
+
+
+def _import_unit(ref: str) -> Unit | None:
+    """The unit typed on the upload form (None when left empty), or a ValidationError on `unit`."""
+    if not (ref or "").strip():
+        return None
+    unit = find_unit(ref, "unit")
+    if not can_manage(current_user, unit.id):
+        raise ValidationError({"unit": _("Tài khoản không được sửa danh mục thủ tục của “%(name)s”.", name=unit.name)})
+    return unit
+
+
+def _upload_page(form: ServiceImportForm, status: int = 200):
+    templates = {fmt: url_for("public_services.import_template", fmt=fmt) for fmt in ("xlsx", "csv")}
+    back = url_for("public_services.index")
+    page = render_template(
+        "imports/upload.html", form=form, title=IMPORT_TITLE, columns=COLUMNS, templates=templates, back_url=back
+    )
+    return page, status
+
+
+def _preview_page(result: imports.Preview, token: str | None, unit: Unit | None, status: int):
+    page = render_template(
+        "imports/preview.html",
+        title=IMPORT_TITLE,
+        result=result,
+        token=token,
+        confirm_url=url_for("public_services.import_confirm"),
+        again_url=url_for("public_services.import_upload"),
+        back_url=url_for("public_services.index"),
+        context=_("Đơn vị mặc định: %(name)s", name=unit.name) if unit else "",
+    )
+    return page, status
+
+
+def _importer(options: dict) -> ServiceImport:
+    """The import the upload form (or the options kept with an upload) asks for."""
+    period = tuple(date.fromisoformat(d) if d else None for d in options.get("period", ("", "")))
+    return ServiceImport(current_user, _import_unit(options.get("unit", "")), period, local_today())
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(MANAGERS)
+def import_upload():
+    form = ServiceImportForm(unit=unit_ref(current_user.unit) if current_user.unit else "")
+    if not form.validate_on_submit():
+        return _upload_page(form, 400 if form.is_submitted() else 200)
+    options = {
+        "unit": form.unit.data or "",
+        "period": [d.isoformat() if d else "" for d in (form.period_start.data, form.period_end.data)],
+    }
+    try:
+        importer = _importer(options)
+    except ValidationError as exc:
+        form.unit.errors = list(exc.fields.values())
+        return _upload_page(form, 400)
+    result, token = imports.preview_upload(importer, ServiceImport.kind, current_user.id, form.file.data, options)
+    if result.fatal:
+        form.file.errors = result.fatal
+        return _upload_page(form, 400)
+    return _preview_page(result, token, importer.unit, 200 if result.ok else 400)
+
+
+@bp.post("/import/confirm")
+@allow(MANAGERS)
+def import_confirm():
+    token = request.form.get("token", "")
+    result, counts, importer = imports.confirm_stash(ServiceImport.kind, token, current_user.id, _importer)
+    unit = importer.unit if importer is not None else None
+    if counts is None:
+        db.session.rollback()
+        if result.rows and not result.fatal:
+            flash(_("Dữ liệu đã thay đổi kể từ lúc xem trước: chưa nhập dòng nào. Hãy xem các lỗi dưới đây."), "error")
+        return _preview_page(result, None, unit, 409)
+    db.session.commit()
+    imports.discard(token)
+    flash(
+        _(
+            "Đã nhập %(n)s thủ tục (%(new)s thủ tục mới, %(updated)s thủ tục cập nhật).",
+            n=number(counts[imports.NEW] + counts[imports.UPDATE]),
+            new=number(counts[imports.NEW]),
+            updated=number(counts[imports.UPDATE]),
+        ),
+        "success",
+    )
+    return redirect(url_for("public_services.index", unit=unit_ref(unit)) if unit else url_for("public_services.index"))
+
+
+@bp.get("/import/template.<any(xlsx, csv):fmt>")
+@allow(EVERYONE)
+def import_template(fmt: str):
+    body = imports.template_xlsx(COLUMNS, _("Dịch vụ công")) if fmt == "xlsx" else imports.template_csv(COLUMNS)
+    return imports.download(body, fmt, TEMPLATE_NAME)
