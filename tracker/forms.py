@@ -117,3 +117,30 @@ def hidden_errors(form: FlaskForm) -> None:
     for field in form:
         if isinstance(field, HiddenField) and field.errors and field.name != "csrf_token":
             form.form_errors.extend(str(e) for e in field.errors)
+
+
+def round_trip(form: FlaskForm, save, render, done, *, stale=None, field_of: dict[str, str] | None = None):
+    """The round trip every create or edit form makes. When the form validates: `save()`; a stale version shows the
+    form again with `stale` above it (409), a service's ValidationError with each message on its field (400), else
+    the change is committed and `done(result)` answers (a redirect). A GET shows the form (200), an invalid POST
+    shows it with its errors (400). `render()` renders the page with the form."""
+    from tracker.errors import StaleVersion
+    from tracker.extensions import db
+
+    if form.validate_on_submit():
+        try:
+            result = save()
+        except StaleVersion:
+            if stale is None:
+                raise
+            db.session.rollback()
+            form.form_errors.append(str(stale))
+            return render(), 409
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc, field_of)
+            return render(), 400
+        db.session.commit()
+        return done(result)
+    hidden_errors(form)
+    return render(), 400 if form.is_submitted() else 200

@@ -31,7 +31,7 @@ from tracker.db import get_row
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.formatting import number, vn_date
-from tracker.forms import hidden_errors, show_errors
+from tracker.forms import hidden_errors, round_trip, show_errors
 from tracker.programs.models import Task, TaskSource
 from tracker.programs.progress import local_today
 from tracker.units.models import Unit
@@ -153,23 +153,19 @@ def edit(board_id: int):
     reference = board.established_by.reference if board.established_by else ""
     form = EditBoardForm(obj=board, established_by_reference=reference)
     form.fill_choices(board.unit, board)
-    if form.validate_on_submit():
-        try:
-            services.update_board(board, form.fields(board.unit), expected_version=form.version.number)
-        except StaleVersion:
-            db.session.rollback()
-            form.form_errors.append(str(STALE_BOARD))
-            return render_template("boards/form.html", form=form, board=board), 409
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc, FIELD_OF)
-            return render_template("boards/form.html", form=form, board=board), 400
-        db.session.commit()
+
+    def done(_result):
         flash(_("Đã lưu “%(name)s”.", name=board.name), "success")
         return redirect(url_for("boards.show", board_id=board.id))
-    hidden_errors(form)
-    status = 400 if form.is_submitted() else 200
-    return render_template("boards/form.html", form=form, board=board), status
+
+    return round_trip(
+        form,
+        lambda: services.update_board(board, form.fields(board.unit), expected_version=form.version.number),
+        lambda: render_template("boards/form.html", form=form, board=board),
+        done,
+        stale=STALE_BOARD,
+        field_of=FIELD_OF,
+    )
 
 
 # --- members -----------------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from tracker.auth.models import Role
 from tracker.documents import services
 from tracker.documents.forms import DocumentFilterForm, EditDocumentForm, NewDocumentForm, kind_label
 from tracker.documents.models import Document
-from tracker.errors import StaleVersion, ValidationError
+from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.forms import show_errors
+from tracker.forms import round_trip, show_errors
 from tracker.units.models import Unit
 from tracker.units.services import find_unit, subtree_select, unit_ref
 
@@ -93,27 +93,20 @@ def create():
 def edit(document_id: int):
     document = load_in_scope(Document, document_id, manage=True)
     form = EditDocumentForm(obj=document)
-    if form.validate_on_submit():
-        try:
-            services.update_document(
-                document,
-                form.reference.data,
-                form.issued_on.data,
-                form.title.data,
-                expected_version=form.version.number,
-            )
-        except StaleVersion:
-            db.session.rollback()
-            form.form_errors.append(
-                _("Văn bản này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi sửa lại.")
-            )
-            return render_template("documents/form.html", form=form, document=document), 409
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("documents/form.html", form=form, document=document), 400
-        db.session.commit()
+
+    def save():
+        services.update_document(
+            document, form.reference.data, form.issued_on.data, form.title.data, expected_version=form.version.number
+        )
+
+    def done(_result):
         flash(_("Đã lưu văn bản %(ref)s.", ref=document.reference), "success")
         return redirect(url_for("documents.show", document_id=document.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("documents/form.html", form=form, document=document), status
+
+    return round_trip(
+        form,
+        save,
+        lambda: render_template("documents/form.html", form=form, document=document),
+        done,
+        stale=_("Văn bản này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi sửa lại."),
+    )

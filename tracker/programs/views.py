@@ -19,7 +19,7 @@ from tracker.documents import services as document_services
 from tracker.documents.services import find_document
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
-from tracker.forms import hidden_errors, show_errors
+from tracker.forms import hidden_errors, round_trip, show_errors
 from tracker.programs import progress, rules, services
 from tracker.programs.chart import value_chart
 from tracker.programs.forms import (
@@ -189,34 +189,30 @@ def edit(program_id: int):
     program = load_in_scope(Program, program_id, manage=True)
     basis = program.basis_document.reference if program.basis_document else ""
     form = EditProgramForm(obj=program, basis_reference=basis)
-    if form.validate_on_submit():
-        try:
-            services.update_program(
-                program,
-                expected_version=form.version.number,
-                title=form.title.data or "",
-                basis_document=find_document(program.unit, form.basis_reference.data, "basis_reference"),
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                is_public=form.is_public.data,
-                is_archived=form.is_archived.data,
-            )
-        except StaleVersion:
-            db.session.rollback()
-            form.form_errors.append(
-                _("Chương trình này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi sửa lại.")
-            )
-            return render_template("programs/form.html", form=form, program=program), 409
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("programs/form.html", form=form, program=program), 400
-        db.session.commit()
+
+    def save():
+        services.update_program(
+            program,
+            expected_version=form.version.number,
+            title=form.title.data or "",
+            basis_document=find_document(program.unit, form.basis_reference.data, "basis_reference"),
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            is_public=form.is_public.data,
+            is_archived=form.is_archived.data,
+        )
+
+    def done(_result):
         flash(_("Đã lưu chương trình “%(title)s”.", title=program.title), "success")
         return redirect(url_for("programs.show", program_id=program.id))
-    hidden_errors(form)
-    status = 400 if form.is_submitted() else 200
-    return render_template("programs/form.html", form=form, program=program), status
+
+    return round_trip(
+        form,
+        save,
+        lambda: render_template("programs/form.html", form=form, program=program),
+        done,
+        stale=_("Chương trình này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi sửa lại."),
+    )
 
 
 # --- tasks -------------------------------------------------------------------------------------------
@@ -255,22 +251,14 @@ def task_edit(task_id: int):
     task = load_in_scope(Task, task_id, manage=True)
     form = EditTaskForm(obj=task)
     form.fill_choices(task.program, task)
-    if form.validate_on_submit():
-        try:
-            saved = services.update_task(task, form.fields(), expected_version=form.version.number)
-        except StaleVersion:
-            db.session.rollback()
-            form.form_errors.append(str(STALE))
-            return render_template("programs/task_form.html", form=form, program=task.program, task=task), 409
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc, {"parent": "parent_id"})
-            return render_template("programs/task_form.html", form=form, program=task.program, task=task), 400
-        db.session.commit()
-        return _saved(saved, _("Đã lưu nhiệm vụ “%(title)s”.", title=task.title))
-    hidden_errors(form)
-    status = 400 if form.is_submitted() else 200
-    return render_template("programs/task_form.html", form=form, program=task.program, task=task), status
+    return round_trip(
+        form,
+        lambda: services.update_task(task, form.fields(), expected_version=form.version.number),
+        lambda: render_template("programs/task_form.html", form=form, program=task.program, task=task),
+        lambda saved: _saved(saved, _("Đã lưu nhiệm vụ “%(title)s”.", title=task.title)),
+        stale=STALE,
+        field_of={"parent": "parent_id"},
+    )
 
 
 @bp.route("/tasks/<int:task_id>/lifecycle", methods=["POST"])

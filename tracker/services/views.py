@@ -22,7 +22,7 @@ from tracker.db import get_row
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
-from tracker.forms import hidden_errors, show_errors
+from tracker.forms import hidden_errors, round_trip, show_errors
 from tracker.programs.progress import local_today
 from tracker.services import report, services
 from tracker.services.forms import (
@@ -134,23 +134,20 @@ def create():
 def edit(service_id: int):
     service = load_in_scope(PublicService, service_id, manage=True)
     form = EditServiceForm(obj=service)
-    if form.validate_on_submit():
-        try:
-            services.update_service(service, form.fields(), expected_version=form.version.number, today=local_today())
-        except StaleVersion:
-            db.session.rollback()
-            form.form_errors.append(str(STALE))
-            return render_template("services/form.html", form=form, service=service), 409
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("services/form.html", form=form, service=service), 400
-        db.session.commit()
+
+    def done(_result):
         flash(_("Đã lưu thủ tục %(code)s.", code=service.code), "success")
         return redirect(url_for("public_services.show", service_id=service.id))
-    hidden_errors(form)
-    status = 400 if form.is_submitted() else 200
-    return render_template("services/form.html", form=form, service=service), status
+
+    return round_trip(
+        form,
+        lambda: services.update_service(
+            service, form.fields(), expected_version=form.version.number, today=local_today()
+        ),
+        lambda: render_template("services/form.html", form=form, service=service),
+        done,
+        stale=STALE,
+    )
 
 
 # --- a procedure's page: its level and its records ---------------------------------------------------------

@@ -27,7 +27,7 @@ from tracker.auth.access import (
 from tracker.auth.models import Role
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
-from tracker.forms import hidden_errors, show_errors
+from tracker.forms import hidden_errors, round_trip, show_errors
 from tracker.programs.progress import local_today
 from tracker.sites import queries, services
 from tracker.sites.codes import grouped
@@ -204,24 +204,19 @@ def create():
 def edit(site_id: int):
     site = load_in_scope(Site, site_id)
     form = EditSiteForm(obj=site)
-    if form.validate_on_submit():
-        try:
-            services.update_site(site, form.fields(), expected_version=form.version.number)
-        except StaleVersion:
-            db.session.rollback()
-            form.form_errors.append(str(STALE))
-            return render_template("sites/form.html", form=form, site=site), 409
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("sites/form.html", form=form, site=site), 400
-        db.session.commit()
+
+    def done(_result):
         flash(_("Đã lưu điểm QR “%(name)s”.", name=site.name), "success")
         _flash_same_name(site)
         return redirect(url_for("sites.show", site_id=site.id))
-    hidden_errors(form)
-    status = 400 if form.is_submitted() else 200
-    return render_template("sites/form.html", form=form, site=site), status
+
+    return round_trip(
+        form,
+        lambda: services.update_site(site, form.fields(), expected_version=form.version.number),
+        lambda: render_template("sites/form.html", form=form, site=site),
+        done,
+        stale=STALE,
+    )
 
 
 # --- the site page, retiring, rotating ----------------------------------------------------------------
