@@ -9,19 +9,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.bodies import Body
-from tracker.api.helpers import get_or_404, json_object, listed_units, page_of, paging, query_choice, query_int
+from tracker.api.helpers import (
+    body_unit,
+    get_or_404,
+    json_object,
+    listed_units,
+    page_of,
+    paging,
+    query_choice,
+    query_int,
+)
 from tracker.api.schemas import iso
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.auth.models import User
 from tracker.boards import services
 from tracker.boards.models import Board, BoardKind, Membership
-from tracker.db import get_row
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version
 from tracker.extensions import db
 from tracker.programs.progress import local_today
-from tracker.units.models import Unit
 
 BOARD_FIELDS = ("unit_id", "name", "kind", "target_size", "established_by_document_id", "parent_board_id")
 BOARD_READ_ONLY = ("id", "current_members", "version", "created_at", "updated_at")
@@ -112,12 +119,7 @@ def list_boards():
 def create_board():
     body = Body(json_object(), BOARD_FIELDS, BOARD_READ_ONLY)
     need = _required()
-    unit_id = body.integer("unit_id", need["unit_id"])
-    unit = get_row(Unit, unit_id)
-    if unit_id is not None and unit is None:
-        body.errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
-    if unit is not None:
-        check_manage(unit.id)  # out of scope is refused before any detail of the input is discussed
+    unit = body_unit(body, need["unit_id"])
     fields = services.BoardFields(
         name=body.text("name", need["name"]) or "",
         kind=body.choice("kind", BoardKind, default=BoardKind.STEERING_BOARD.value),

@@ -180,3 +180,18 @@ def listed_units(unit_id: int | None):
         raise ValidationError({"unit_id": _("Không có đơn vị nào có id %(id)d.", id=unit_id)})
     check_scope(unit_id)
     return subtree_select(unit_id)  # scope reaches a unit's whole subtree
+
+
+def body_unit(body, required: str, *, manage: bool = True):
+    """The unit a new row belongs to, from the body's `unit_id`: a field error when it is missing or unknown, and
+    out of scope refused (403) before any detail of the input is discussed. `manage`: the user must manage it."""
+    from tracker.auth.access import check_manage, check_scope
+    from tracker.units.models import Unit
+
+    unit_id = body.integer("unit_id", required)
+    unit = get_row(Unit, unit_id)
+    if unit_id is not None and unit is None:
+        body.errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
+    if unit is not None:
+        (check_manage if manage else check_scope)(unit.id)
+    return unit

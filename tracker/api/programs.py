@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.api.bodies import Body
-from tracker.api.helpers import json_object, listed_units, page_of, paging, query_choice, query_int
+from tracker.api.helpers import body_unit, json_object, listed_units, page_of, paging, query_choice, query_int
 from tracker.api.schemas import program_detail_json, program_json, unit_summary_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
@@ -94,12 +94,7 @@ def list_programs():
 def create_program():
     body = Body(json_object(), FIELDS, READ_ONLY + ("version", "is_archived"))
     need = _required()
-    unit_id = body.integer("unit_id", need["unit_id"])
-    unit = get_row(Unit, unit_id)
-    if unit_id is not None and unit is None:
-        body.errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
-    if unit is not None:
-        check_manage(unit.id)  # out of scope is refused before any detail of the input is discussed
+    unit = body_unit(body, need["unit_id"])
     title = body.text("title", need["title"])
     basis = _basis(body)
     starts_on, ends_on = body.date("starts_on"), body.date("ends_on")

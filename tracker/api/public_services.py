@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tracker.api.bodies import Body
 from tracker.api.helpers import (
+    body_unit,
     get_or_404,
     json_object,
     listed_units,
@@ -145,12 +146,7 @@ def list_services():
 @allow(MANAGERS)
 def create_service():
     body = Body(json_object(), SERVICE_FIELDS, SERVICE_READ_ONLY + ("version",))
-    unit_id = body.integer("unit_id", _required()["unit_id"])
-    unit = get_row(Unit, unit_id)
-    if unit_id is not None and unit is None:
-        body.errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
-    if unit is not None:
-        check_manage(unit.id)  # out of scope is refused before any detail of the input is discussed
+    unit = body_unit(body, _required()["unit_id"])
     fields = _service_fields(body, None)
     body.check()
     service = services.create_service(unit, fields, today=local_today())

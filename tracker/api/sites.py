@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from tracker.api.bodies import Body
 from tracker.api.helpers import (
+    body_unit,
     get_or_404,
     json_object,
     listed_units,
@@ -118,12 +119,7 @@ def list_sites():
 @allow(STAFF)
 def create_site():
     body = Body(json_object(), FIELDS, READ_ONLY + ("version", "status"))
-    unit_id = body.integer("unit_id", _required()["unit_id"])
-    unit = get_row(Unit, unit_id)
-    if unit_id is not None and unit is None:
-        body.errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
-    if unit is not None:
-        check_scope(unit.id)  # out of scope is refused before any detail of the input is discussed
+    unit = body_unit(body, _required()["unit_id"], manage=False)  # staff register sites
     fields = _fields(body, None)
     body.check()
     site = services.create_site(unit, fields)
