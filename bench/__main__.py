@@ -1,8 +1,10 @@
-"""`make bench`: generate the province at 1/100 and full scale, measure the pages, print the bars.
+"""`make bench`: generate the province at 1/100 and full scale, measure the pages, print the bars; then the public
+hot paths under gunicorn and wrk (bench/checkin.py: check-in POST and QR SVG throughput against a bare route).
 
-Environment: BENCH_SCALE_ONLY=small|full runs one scale; TRACKER_BENCH_POSTGRES_URL (else TRACKER_TEST_POSTGRES_URL)
-adds a PostgreSQL run; BENCH_REUSE=1 measures the databases of the previous run instead of generating them again.
-A failed bar is reported, not an error: the exit status is non-zero only when the benchmark itself breaks.
+Environment: BENCH_ONLY=pages|checkin runs one part; BENCH_SCALE_ONLY=small|full runs one scale of the pages;
+TRACKER_BENCH_POSTGRES_URL (else TRACKER_TEST_POSTGRES_URL) adds a PostgreSQL run; BENCH_REUSE=1 measures the
+databases of the previous run instead of generating them again (the check-in part builds its small database each
+time). A failed bar is reported, not an error: the exit status is non-zero only when the benchmark itself breaks.
 """
 
 import json
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import generate, pages
+from bench import checkin, generate, pages
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,8 +200,29 @@ def profile_failures(backend: str, url: str, full: dict[str, pages.PageResult], 
     return lines
 
 
+def parts() -> set[str]:
+    only = {part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()}
+    if only - {"pages", "checkin"}:
+        raise SystemExit(f"BENCH_ONLY takes pages and/or checkin, not {os.environ['BENCH_ONLY']!r}")
+    return only or {"pages", "checkin"}
+
+
+def carry_over(report: dict, chosen: set[str]) -> None:
+    """With BENCH_ONLY, the part not run keeps its figures of the previous results.json (marked as such)."""
+    path = OUT / "results.json"
+    if chosen == {"pages", "checkin"} or not path.exists():
+        return
+    previous = json.loads(path.read_text())
+    kept = {"pages": "backends", "checkin": "checkin"}
+    for part in {"pages", "checkin"} - chosen:
+        if previous.get(kept[part]):
+            report[kept[part]] = previous[kept[part]]
+            report.setdefault("carried_over", {})[part] = previous.get("started_at")
+
+
 def run() -> int:
     OUT.mkdir(exist_ok=True)
+    chosen = parts()
     report = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -211,7 +234,7 @@ def run() -> int:
         "backends": {},
     }
     printed = []
-    for backend, urls in backends():
+    for backend, urls in backends() if "pages" in chosen else []:
         results: dict[str, dict[str, pages.PageResult]] = {}
         record = report["backends"][backend] = {}
         for scale in scales():
@@ -237,6 +260,10 @@ def run() -> int:
         record["hot_spots"] = spots
         log("\n".join(["", *lines, *spots]))
         printed += ["", *lines]
+    if "checkin" in chosen:
+        report["checkin"], lines = checkin.run()
+        printed += lines
+    carry_over(report, chosen)
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["machine"]["load_at_end"] = os.getloadavg()
     load = " → ".join(f"{report['machine'][k][0]:.2f}" for k in ("load_at_start", "load_at_end"))

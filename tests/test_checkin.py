@@ -195,6 +195,40 @@ def test_a_repeat_after_30_minutes_counts_again(app, site):
     assert count() == 2
 
 
+def test_check_in_finds_the_site_and_counts_once_per_30_minutes(app, site):
+    """The public POST's path: the site and this device's last check-in in one SELECT, then the INSERT."""
+    device = checkin.device_hash(checkin.new_device_token(), app.secret_key)
+    start = utcnow() - timedelta(hours=2)
+
+    code = site.code
+
+    def at(minutes: int, typed: str = code):
+        found = checkin.check_in(db.session.connection(), typed, device, now=start + timedelta(minutes=minutes))
+        db.session.commit()
+        return found
+
+    found, first = at(0, grouped(code).lower())
+    assert found.card.id == site.id and found.card.name == "Chợ Bãi Bông" and not first.repeat
+    _found, repeat = at(29)
+    assert repeat.repeat and repeat.at == start
+    assert not at(31)[1].repeat
+    assert at(32, "7K3M9QXAB2CD") == (checkin.Found(None, False), None)
+    assert count() == 2
+
+
+def test_a_request_that_already_opened_a_transaction_checks_in_on_its_connection(app, site):
+    """The POST records on a connection of its own, unless the request's session holds a transaction: on SQLite a
+    second connection would wait for that one's write lock (a POST begins IMMEDIATE) and fail after the timeout."""
+    from tracker.checkin import views
+
+    code = site.code
+    with app.test_request_context(f"/c/{code}", method="POST"):
+        assert count() == 0 and db.session().in_transaction()
+        found, recorded = views._check_in(code, "device-1", None)
+    assert found.card.id == site.id and not recorded.repeat
+    assert count() == 1
+
+
 def test_the_same_device_at_another_site_counts(app, client, site, ward):
     other = sites.create_site(ward, sites.SiteFields(name="Trường THCS Bãi Bông", kind="school"))
     db.session.commit()
@@ -212,22 +246,27 @@ def test_a_check_in_writes_no_audit_event(client, site):
     assert db.session.scalar(select(func.count(AuditEvent.id))) == before
 
 
-def test_the_post_sends_three_statements(app, client, site):
-    """One SELECT of the site by code, one of the device's last check-in, one INSERT."""
+def test_the_post_sends_two_statements(app, client, site):
+    """One SELECT of the site by code with the device's last check-in there, one INSERT; a repeat only the SELECT.
+    Nothing else goes to the database (on PostgreSQL the synchronous-commit switch rides in the SELECT)."""
     code = site.code
     token = form_token(client.get(f"/c/{code}"))
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.split()[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}:
+        if statement.split()[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"}:
             statements.append(statement.split()[0].upper())
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        assert client.post(f"/c/{code}", data={"csrf_token": token}, csrf=False).status_code == 200
+        assert CONFIRMED in text(client.post(f"/c/{code}", data={"csrf_token": token}, csrf=False))
+        assert statements == ["SELECT", "INSERT"]
+        statements.clear()
+        assert ALREADY in text(client.post(f"/c/{code}", data={"csrf_token": token}, csrf=False))
+        assert statements == ["SELECT"]
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    assert statements == ["SELECT", "SELECT", "INSERT"]
+    assert count() == 1
 
 
 # --- phone numbers ------------------------------------------------------------------------------------------
@@ -311,6 +350,85 @@ def test_the_per_site_limit_counts_every_address(app, site):
     late.environ_base["REMOTE_ADDR"] = "10.0.0.9"
     assert submit(late, site.code).status_code == 429
     assert count() == 2
+
+
+def _limits(response) -> tuple[str, ...]:
+    return tuple(response.headers.get(h) for h in ("X-RateLimit-Limit", "X-RateLimit-Remaining"))
+
+
+def test_limit_headers_name_the_shortest_address_limit_then_the_one_exceeded(app, site):
+    """As Flask-Limiter's decorators answered: the address's shortest window while none is exceeded, else the
+    one exceeded, with Retry-After until its window ends."""
+    app.config.update(CHECKIN_LIMIT_PER_ADDRESS="5 per minute;2 per hour", CHECKIN_LIMIT_PER_SITE="3 per minute")
+    answers = [submit(new_phone(app), site.code) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert [_limits(a) for a in answers] == [("5", "4"), ("5", "3"), ("2", "0")]
+    assert 0 < int(answers[0].headers["Retry-After"]) <= 60
+    assert 3500 < int(answers[2].headers["Retry-After"]) <= 3600
+    assert int(answers[2].headers["X-RateLimit-Reset"]) > int(answers[0].headers["X-RateLimit-Reset"])
+
+
+def test_the_site_limit_is_counted_first_and_an_exceeded_one_stops_the_count(app, site, ward):
+    app.config.update(CHECKIN_LIMIT_PER_ADDRESS="10 per minute", CHECKIN_LIMIT_PER_SITE="3 per minute")
+    other = sites.create_site(ward, sites.SiteFields(name="Trường THCS Bãi Bông", kind="school"))
+    db.session.commit()
+    assert [submit(new_phone(app), site.code).status_code for _ in range(4)] == [200, 200, 200, 429]
+    elsewhere = submit(new_phone(app), other.code)
+    assert elsewhere.status_code == 200
+    assert _limits(elsewhere) == ("10", "6")  # the refused one never reached the address's counter
+
+
+def test_another_strategy_goes_through_the_limiter_one_limit_at_a_time(database_url, tmp_path, site):
+    code = site.code
+    db.session.remove()
+    config = base_config(database_url, str(tmp_path))
+    worker = create_app({**config, "RATELIMIT_STRATEGY": "moving-window", "CHECKIN_LIMIT_PER_SITE": "2 per minute"})
+    worker.test_client_class = CSRFClient
+    with worker.app_context():
+        assert [submit(worker.test_client(), code).status_code for _ in range(3)] == [200, 200, 429]
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="Redis test skipped: set TRACKER_TEST_REDIS_URL (CI sets it)")
+def test_with_redis_the_limits_cost_one_round_trip_on_the_limiters_own_keys(site, database_url, tmp_path, monkeypatch):
+    """Three limits, one EVALSHA; the counters are the keys Flask-Limiter's decorators used (limiter.reset()
+    clears them, workers of either version share them)."""
+    import redis
+
+    from tracker.extensions import limiter
+
+    prefix = f"test-{random.randrange(10**9)}"
+    code = site.code
+    db.session.remove()
+    config = base_config(database_url, str(tmp_path))
+    worker = create_app({**config, "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix})
+    worker.test_client_class = CSRFClient
+    with worker.app_context():
+        assert submit(worker.test_client(), code).status_code == 200  # loads the script into Redis
+        phone = worker.test_client()
+        token = form_token(phone.get(f"/c/{code}"))
+        sent = []
+        execute = redis.Redis.execute_command
+        monkeypatch.setattr(
+            redis.Redis, "execute_command", lambda self, *a, **k: sent.append(a[0]) or execute(self, *a, **k)
+        )
+        response = phone.post(f"/c/{code}", data={"csrf_token": token}, csrf=False)
+        monkeypatch.undo()
+        assert response.status_code == 200 and _limits(response) == ("30", "28")
+        assert sent == ["EVALSHA"]
+        connection = limiter.storage.get_connection()
+        keys = sorted(key.decode() for key in connection.keys(f"LIMITS:LIMITER/{prefix}/*"))
+        assert keys == [
+            f"LIMITS:LIMITER/{prefix}/127.0.0.1/checkin.submit/30/1/minute",
+            f"LIMITS:LIMITER/{prefix}/127.0.0.1/checkin.submit/300/1/hour",
+            f"LIMITS:LIMITER/{prefix}/{code}/checkin-site/600/1/minute",
+        ]
+        assert [int(connection.get(key)) for key in keys] == [2, 2, 2]
+        connection.delete(*keys)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _worker(database_url, tmp_path):

@@ -8,31 +8,21 @@ workers (Redis when RATELIMIT_STORAGE_URI names it).
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from tracker.auth.access import public
-from tracker.checkin import services
+from tracker.checkin import limits, services
 from tracker.errors import ValidationError
-from tracker.extensions import db, limiter
+from tracker.extensions import db
 from tracker.sites.codes import normalize
 
 bp = Blueprint("checkin", __name__)
 
 DEVICE_COOKIE = "tracker_device"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
-# Deployments may set these (instance config or TRACKER_CHECKIN_LIMIT_*); Flask-Limiter syntax.
-ADDRESS_LIMIT = "30 per minute;300 per hour"
-SITE_LIMIT = "600 per minute"
-
-
-def _address_limit() -> str:
-    return current_app.config.get("CHECKIN_LIMIT_PER_ADDRESS", ADDRESS_LIMIT)
-
-
-def _site_limit() -> str:
-    return current_app.config.get("CHECKIN_LIMIT_PER_SITE", SITE_LIMIT)
 
 
 def _site_key() -> str:
@@ -69,8 +59,18 @@ def _local_time(at: datetime) -> str:
     return at.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).strftime("%H:%M %d/%m/%Y")
 
 
+def _render(template: str, **context) -> str:
+    """A page of checkin/ rendered with only what it uses (its layout reads no signed-in user, no navigation):
+    Flask's render_template would first run every context processor, the signed-in user's lookup included."""
+    return current_app.jinja_env.get_template(template).render(current_locale=_locale, **context)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
 def _message(status: int, title: str, text: str):
-    return render_template("checkin/message.html", title=title, text=text), status
+    return _render("checkin/message.html", title=title, text=text), status
 
 
 def _not_found():
@@ -100,7 +100,7 @@ def _lookup(code: str):
 
 def _page(card, token: str, new: bool, status: int = 200, phone: str = "", error: str | None = None):
     """The check-in form (again, with the phone error, after a bad number)."""
-    html = render_template(
+    html = _render(
         "checkin/show.html",
         site=card,
         collect_phone=current_app.config["CHECKIN_COLLECT_PHONE"],
@@ -109,6 +109,18 @@ def _page(card, token: str, new: bool, status: int = 200, phone: str = "", error
         error=error,
     )
     return _personal(current_app.make_response((html, status)), token, new)
+
+
+def _check_in(code: str, device: str, phone: str | None):
+    """services.check_in, committed. On a connection of its own, without an ORM session to set up and tear down,
+    unless this request already opened a transaction on the session: then on that one (a second connection
+    would wait for the first's write lock on SQLite)."""
+    if db.session.registry.has() and db.session.registry().in_transaction():
+        done = services.check_in(db.session.connection(), code, device, phone)
+        db.session.commit()
+        return done
+    with db.engine.begin() as connection:
+        return services.check_in(connection, code, device, phone)
 
 
 @bp.get("/c/<code>")
@@ -123,13 +135,10 @@ def show(code: str):
 
 @bp.post("/c/<code>")
 @bp.post("/C/<code>")
-@limiter.limit(_address_limit)
-@limiter.shared_limit(_site_limit, scope="checkin-site", key_func=_site_key)
 @public
 def submit(code: str):
-    card, refused = _lookup(code)
-    if refused:
-        return refused
+    # The limits of the endpoint (per address; per site, shared by every address), counted in one round trip.
+    limits.hit(_site_key())
     token, new = _device_token()
     phone = None
     if current_app.config["CHECKIN_COLLECT_PHONE"]:
@@ -138,15 +147,18 @@ def submit(code: str):
         try:
             phone = services.clean_phone(typed)
         except ValidationError as exc:
-            return _page(card, token, new, 400, phone=typed, error=exc.fields["phone"])
-    recorded = services.record_checkin(card.id, services.device_hash(token, current_app.secret_key), phone)
-    db.session.commit()
+            card, refused = _lookup(code)  # an unknown code is still a 404 before a bad number is a 400
+            return refused or _page(card, token, new, 400, phone=typed, error=exc.fields["phone"])
+    found, recorded = _check_in(code, services.device_hash(token, current_app.secret_key), phone)
+    if recorded is None:
+        return _gone() if found.gone else _not_found()
+    card = found.card
     at = _local_time(recorded.at)
     if recorded.repeat:
         said = _("Lượt check-in của bạn tại đây đã được ghi nhận trước đó, lúc %(time)s.", time=at)
     else:
         said = _("Đã ghi nhận lượt check-in lúc %(time)s", time=at)
-    page = render_template("checkin/done.html", site=card, repeat=recorded.repeat, said=said)
+    page = _render("checkin/done.html", site=card, repeat=recorded.repeat, said=said)
     return _personal(current_app.make_response(page), token, new)
 
 

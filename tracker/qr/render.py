@@ -7,6 +7,7 @@ error correction Q (25 % of the symbol may be damaged or dirty and it still read
 
 import hashlib
 import io
+from functools import lru_cache
 from xml.sax.saxutils import quoteattr
 
 import qrcode
@@ -18,6 +19,9 @@ from qrcode.constants import ERROR_CORRECT_Q
 RENDERER_VERSION = "1"
 QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+# Rendered images kept per worker, by payload (the code and PUBLIC_BASE_URL) and size: making the matrix costs
+# ~10 ms of pure Python, and an image never changes for its payload. About 3 KB each: a few MB at most.
+CACHED_IMAGES = 1024
 
 
 def payload(code: str) -> str:
@@ -48,10 +52,12 @@ def runs(modules: list[list[bool]]):
                 x += 1
 
 
+@lru_cache(maxsize=CACHED_IMAGES)
 def svg(data: str) -> bytes:
     """A compact SVG: a white square with the quiet zone and one <path> of the dark modules, one unit per module.
 
-    No XML declaration and no fixed size, so it can be served as a file or embedded in a page and sized by CSS."""
+    No XML declaration and no fixed size, so it can be served as a file or embedded in a page and sized by CSS.
+    Cached by payload (CACHED_IMAGES): bytes are immutable, so callers share one copy."""
     modules = matrix(data)
     side = len(modules) + 2 * QUIET_ZONE
     path = "".join(f"M{x + QUIET_ZONE} {y + QUIET_ZONE}h{n}v1h-{n}z" for x, y, n in runs(modules))
@@ -62,6 +68,7 @@ def svg(data: str) -> bytes:
     ).encode()
 
 
+@lru_cache(maxsize=CACHED_IMAGES)
 def png(data: str, box_size: int = 10) -> bytes:
     """A black-and-white PNG, `box_size` pixels per module, quiet zone included."""
     modules = matrix(data)

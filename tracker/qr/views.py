@@ -9,12 +9,14 @@ import re
 from collections.abc import Sequence
 from typing import NoReturn
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from unidecode import unidecode
 
 from tracker.auth.access import EVERYONE, STAFF, allow, check_scope, in_scope, load_in_scope
+from tracker.auth.models import Role
 from tracker.db import MAX_ID
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
@@ -32,7 +34,8 @@ REFERENCE_LENGTH = 200
 
 
 def image_response(site: Site, fmt: str) -> Response:
-    """The site's QR as an SVG or PNG response, with its ETag; 304 when the client already has this one."""
+    """The site's QR as an SVG or PNG response, with its ETag; 304 when the client already has this one.
+    Only `site.code` is read (a row of _CODE_AND_UNIT will do); images come from the renderer's cache."""
     tag = render.etag(site.code, fmt)
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304)
@@ -45,16 +48,31 @@ def image_response(site: Site, fmt: str) -> Response:
     return response
 
 
+_sites = Site.__table__
+_CODE_AND_UNIT = select(_sites.c.code, _sites.c.unit_id).where(_sites.c.id == bindparam("id"))
+
+
+def _image_of(site_id: int):
+    """The site's code and unit, in scope, as load_in_scope would check (404, then 403), in one Core SELECT: the
+    image needs no ORM object. The user's own unit is in scope without the walk up the tree."""
+    row = db.session.execute(_CODE_AND_UNIT, {"id": site_id}).first()
+    if row is None:
+        abort(404)
+    if current_user.role != Role.ADMIN and current_user.unit_id != row.unit_id:
+        check_scope(row.unit_id)
+    return row
+
+
 @bp.get("/sites/<int:site_id>/qr.svg")
 @allow(EVERYONE)
 def svg(site_id: int):
-    return image_response(load_in_scope(Site, site_id), "svg")
+    return image_response(_image_of(site_id), "svg")
 
 
 @bp.get("/sites/<int:site_id>/qr.png")
 @allow(EVERYONE)
 def png(site_id: int):
-    return image_response(load_in_scope(Site, site_id), "png")
+    return image_response(_image_of(site_id), "png")
 
 
 def _layout(value: str | None) -> str:
