@@ -150,3 +150,30 @@ def test_etag_changes_with_format_code_and_base_url(app):
     tags.add(render.etag("7K3M9QXAB2CD", "svg"))
     assert len(tags) == 4
     assert render.etag("7K3M9QXAB2CE", "png") == render.etag("7K3M9QXAB2CE", "png")
+
+
+def test_images_are_rendered_once_per_payload(app, monkeypatch):
+    """The QR matrix is made once per code, base URL and format in a worker; a new base URL is a new image."""
+    made = []
+    matrix = render.matrix
+    monkeypatch.setattr(render, "matrix", lambda data: made.append(data) or matrix(data))
+    render.svg.cache_clear()
+    render.png.cache_clear()
+    data = render.payload("7K3M9QXAB2CD")
+    assert render.svg(data) is render.svg(data)
+    assert render.png(data) == render.png(data)
+    app.config["PUBLIC_BASE_URL"] = "https://qr.phoyen.thainguyen.gov.vn"
+    other = render.payload("7K3M9QXAB2CD")
+    assert render.svg(other) != render.svg(data)
+    assert made == [data, data, other]
+
+
+def test_images_of_a_unit_below_are_served_and_of_the_own_unit(app, client, auth, users, province, ward):
+    site = create_site(ward)
+    factories.create_user("tinh", "viewer", province)
+    db.session.commit()
+    auth.login("tinh")  # the site's unit is under the province: in scope through the walk up the tree
+    assert client.get(f"/sites/{site.id}/qr.svg").status_code == 200
+    auth.logout()
+    auth.login("viewer")  # the site's own unit
+    assert client.get(f"/sites/{site.id}/qr.png").status_code == 200
