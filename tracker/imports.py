@@ -10,8 +10,9 @@ The caller (a view or a CLI command) runs:
     result = preview(importer, data, filename)     # never raises on bad input: result.fatal / row errors
     if result.ok: counts = apply(importer, result); db.session.commit()
 and, between a preview page and its confirmation, keeps the upload with `stash` / `load_stash` / `discard`.
-`template_xlsx` / `template_csv` / `download` give the blank file to fill in; `safe_cell` is the one guard for
-text written to any spreadsheet (a cell starting like a formula is neutralised with an apostrophe).
+`template_xlsx` / `template_csv` / `download` give the blank file to fill in. Text written to a spreadsheet goes
+through one of two guards: `safe_cell` for CSV (`csv_cell`, `csv_file`), where a cell starting like a formula gains
+an apostrophe, and `xlsx_row` for XLSX, where it is stored as a text cell holding exactly what was typed.
 
 Values are always text: formulas are read as their text and never evaluated.
 """
@@ -23,7 +24,7 @@ import re
 import secrets
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
@@ -45,7 +46,7 @@ from openpyxl.utils import get_column_letter
 
 from tracker.errors import ValidationError, abort_with
 from tracker.formatting import number
-from tracker.text import fold
+from tracker.text import drop_control_characters, fold, has_control_characters, invalid_characters
 
 MAX_ROWS = 10_000
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  # an XLSX whose parts inflate past this is refused unopened
@@ -63,14 +64,35 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 def safe_cell(value: Any) -> Any:
-    """A value a spreadsheet shows as written: text loses characters XML cannot hold and, when it starts like a
-    formula ("=HYPERLINK(…)", "+84…"), gains a leading apostrophe. Numbers and dates pass unchanged."""
+    """A value for a CSV cell, which a spreadsheet parses as if typed: text loses characters XML cannot hold and,
+    when it starts like a formula ("=HYPERLINK(…)", "+84…"), gains a leading apostrophe (OWASP's CSV injection
+    guard). Numbers and dates pass unchanged. An XLSX cell needs no apostrophe: see `xlsx_row`."""
     if value is None:
         return ""
     if not isinstance(value, str):
         return value
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cell(value: Any) -> str:
+    """A value as CSV text: text as `safe_cell` makes it; numbers and dates as the imports read them (decimal
+    comma, dd/mm/yyyy), never with an apostrophe (-2 stays a number)."""
+    return safe_cell(value) if isinstance(value, str) else _cell_text(value)
+
+
+def xlsx_row(sheet, values: Sequence[Any]) -> tuple:
+    """Append a row to an openpyxl sheet and return its cells. Text keeps exactly its characters (less those XML
+    cannot hold) in a text cell, even when it starts like a formula: openpyxl would store "=HYPERLINK(…)" as a
+    formula, which Excel runs; as text, Excel shows it and never runs it, and the quote prefix keeps it text when
+    edited. Numbers and dates pass unchanged."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    cells = sheet[sheet.max_row][: len(values)]
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
+    return cells
 
 
 # --- what an import declares, and what a preview holds --------------------------------------------------------
@@ -328,6 +350,7 @@ def _parse(columns: Sequence[Column], rows: Iterator[tuple[int, list[str]]]) -> 
     """Header (the first non-blank row) matched, data rows turned into RowResults, required values checked."""
     keys: list[str | None] | None = None
     results: list[RowResult] = []
+    headers = {c.key: c.header for c in columns}
     required = {c.key: c for c in columns if c.required}
     examples = {c.key: c.example for c in columns if c.example}
     for number_, cells in rows:
@@ -341,7 +364,10 @@ def _parse(columns: Sequence[Column], rows: Iterator[tuple[int, list[str]]]) -> 
         row = RowResult(number_, {k: "" for k in keys if k})
         for key, cell in zip(keys, cells, strict=False):
             if key:
-                row.values[key] = cell.strip()
+                # Checked without control characters, so that no lookup sends a NUL to the database.
+                row.values[key] = drop_control_characters(cell).strip()
+                if has_control_characters(cell):
+                    row.error(key, invalid_characters(headers[key]))
         extra = [i for i in range(len(keys), len(cells)) if cells[i].strip()]
         if extra:
             row.error("row", _("Có dữ liệu ở cột %(col)s, ngoài các cột tiêu đề.", col=get_column_letter(extra[0] + 1)))
@@ -520,7 +546,7 @@ def template_xlsx(columns: Sequence[Column], title: str) -> bytes:
     with force_locale("vi"):
         sheet.title = str(title)[:31]
         sheet.append([str(c.header) for c in columns])
-        sheet.append([safe_cell(c.example) for c in columns])
+        xlsx_row(sheet, [c.example for c in columns])
         for index, column in enumerate(columns, start=1):
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = column.width
@@ -534,7 +560,7 @@ def template_xlsx(columns: Sequence[Column], title: str) -> bytes:
         for cell in notes[1]:
             cell.font = Font(bold=True)
         for column in columns:
-            notes.append([str(column.header), _("Có") if column.required else "", safe_cell(str(column.help))])
+            xlsx_row(notes, [str(column.header), _("Có") if column.required else "", str(column.help)])
         notes.append([])
         notes.append([_("Dòng 2 của trang đầu là ví dụ: hãy sửa hoặc xoá trước khi nhập. Tối đa 10.000 dòng.")])
         for letter, width in (("A", 22), ("B", 10), ("C", 90)):
@@ -544,14 +570,18 @@ def template_xlsx(columns: Sequence[Column], title: str) -> bytes:
     return out.getvalue()
 
 
-def template_csv(columns: Sequence[Column]) -> bytes:
-    """The same header and example row as CSV in UTF-8 with a BOM (so Excel reads the accents)."""
+def csv_file(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows as a comma-separated file in UTF-8 with a BOM (so Excel reads the accents), each value as `csv_cell`."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    with force_locale("vi"):
-        writer.writerow([str(c.header) for c in columns])
-    writer.writerow([safe_cell(c.example) for c in columns])
+    csv.writer(out).writerows([csv_cell(value) for value in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
+
+
+def template_csv(columns: Sequence[Column]) -> bytes:
+    """The same header and example row as CSV."""
+    with force_locale("vi"):
+        header = [str(c.header) for c in columns]
+    return csv_file([header, [c.example for c in columns]])
 
 
 def download(body: bytes, fmt: str, name: str) -> Response:

@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 
 from tracker.extensions import db
 from tracker.formatting import vn_date
-from tracker.imports import safe_cell
+from tracker.imports import xlsx_row
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.services.services import LEVEL_FILTERS, LevelCounts, share
 from tracker.text import clean, fold
@@ -182,7 +182,7 @@ def _cells(row: ReportRow) -> list:
 
     counts = row.levels
     return [
-        safe_cell(row.unit_name),
+        row.unit_name,
         counts.total,
         counts.full,
         ratio(row.full_share),
@@ -202,7 +202,7 @@ def to_xlsx(report: ServiceReport, today: date) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Dịch vụ công")[:31]
-    sheet.append([safe_cell(_("Báo cáo dịch vụ công trực tuyến — %(unit)s", unit=report.unit.name))])
+    xlsx_row(sheet, [_("Báo cáo dịch vụ công trực tuyến — %(unit)s", unit=report.unit.name)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Hồ sơ: %(period)s. Số thủ tục theo mức độ hiện tại.", period=report.period)])
     sheet.append([_("Số liệu tính đến ngày %(day)s", day=vn_date(today))])
@@ -212,7 +212,7 @@ def to_xlsx(report: ServiceReport, today: date) -> bytes:
     for cell in sheet[header]:
         cell.font = Font(bold=True)
     for row in [*report.rows, report.total]:
-        sheet.append(_cells(row))
+        xlsx_row(sheet, _cells(row))
         for index in (3, 5, 7, 10):
             sheet.cell(row=sheet.max_row, column=index + 1).number_format = "0.00%"
     for cell in sheet[sheet.max_row]:

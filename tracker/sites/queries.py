@@ -95,24 +95,43 @@ class SiteStats:
     last_at: datetime | None = None
 
 
+def _checkin_counts(today: date) -> tuple:
+    """The columns of a grouped query of check-ins: all, those of the last 7 and 30 days, and the last one."""
+    week, month = window_start(today, WEEK_DAYS), window_start(today, ACTIVE_WINDOW_DAYS)
+    return (
+        func.count(CheckIn.id).label("total"),
+        func.count(case((CheckIn.at >= week, 1))).label("last7"),
+        func.count(case((CheckIn.at >= month, 1))).label("last30"),
+        func.max(CheckIn.at).label("last_at"),
+    )
+
+
 def site_stats(site_ids, today: date) -> dict[int, SiteStats]:
     """{site id: SiteStats} in one grouped query; sites without check-ins are absent (read them as SiteStats())."""
     ids = list(site_ids)
     if not ids:
         return {}
-    week, month = window_start(today, WEEK_DAYS), window_start(today, ACTIVE_WINDOW_DAYS)
     rows = db.session.execute(
-        select(
-            CheckIn.site_id,
-            func.count(CheckIn.id),
-            func.count(case((CheckIn.at >= week, 1))),
-            func.count(case((CheckIn.at >= month, 1))),
-            func.max(CheckIn.at),
-        )
-        .where(CheckIn.site_id.in_(ids))
-        .group_by(CheckIn.site_id)
+        select(CheckIn.site_id, *_checkin_counts(today)).where(CheckIn.site_id.in_(ids)).group_by(CheckIn.site_id)
     )
     return {site_id: SiteStats(total, last7, last30, last_at) for site_id, total, last7, last30, last_at in rows}
+
+
+def with_stats(stmt, today: date) -> list[tuple[Site, SiteStats]]:
+    """Every site a SELECT of sites (as `search` builds, with any loader options) finds, in its order, each with
+    its SiteStats: one statement, whatever the number of sites (the check-ins of those sites only, grouped in a
+    subquery joined to them)."""
+    wanted = stmt.with_only_columns(Site.id).order_by(None)
+    counts = (
+        select(CheckIn.site_id, *_checkin_counts(today))
+        .where(CheckIn.site_id.in_(wanted))
+        .group_by(CheckIn.site_id)
+        .subquery()
+    )
+    stats = (counts.c.total, counts.c.last7, counts.c.last30, counts.c.last_at)
+    rows = db.session.execute(stmt.add_columns(*stats).outerjoin(counts, counts.c.site_id == Site.id))
+    # A site without check-ins has no row in the subquery: its counts come back NULL.
+    return [(site, SiteStats(*(n or 0 for n in numbers), last_at)) for site, *numbers, last_at in rows]
 
 
 def daily_counts(site_id: int, today: date) -> list[tuple[date, int]]:
@@ -184,16 +203,8 @@ def unit_stats(unit_ids, today: date, *, checkins: bool = True) -> UnitSiteStats
         stats.posters_printed += int(printed)
         stats.active_30d += recent
     if checkins:
-        week, month = window_start(today, WEEK_DAYS), window_start(today, ACTIVE_WINDOW_DAYS)
         total, last7, last30, last_at = db.session.execute(
-            select(
-                func.count(CheckIn.id),
-                func.count(case((CheckIn.at >= week, 1))),
-                func.count(case((CheckIn.at >= month, 1))),
-                func.max(CheckIn.at),
-            )
-            .join(Site, Site.id == CheckIn.site_id)
-            .where(Site.unit_id.in_(unit_ids))
+            select(*_checkin_counts(today)).join(Site, Site.id == CheckIn.site_id).where(Site.unit_id.in_(unit_ids))
         ).one()
         stats.checkins_total, stats.checkins_7d, stats.checkins_30d, stats.last_at = total, last7, last30, last_at
     return stats

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import audit
+from tracker import audit, imports
 from tracker.auth.access import (
     EVERYONE,
     MANAGERS,
@@ -25,10 +25,11 @@ from tracker.auth.access import (
     load_in_scope,
 )
 from tracker.auth.models import Role
-from tracker.errors import StaleVersion, ValidationError
+from tracker.errors import StaleVersion, ValidationError, abort_with
 from tracker.extensions import db
 from tracker.forms import hidden_errors, round_trip, show_errors
 from tracker.programs.progress import local_today
+from tracker.sites import export as site_export
 from tracker.sites import queries, services
 from tracker.sites.codes import grouped
 from tracker.sites.forms import LAYOUTS, CreateSiteForm, EditSiteForm, RotateForm, SiteFilterForm, StatusForm
@@ -113,6 +114,19 @@ def _list_scope(form: SiteFilterForm) -> tuple[Unit | None, object]:
     return None, []
 
 
+def _search(form: SiteFilterForm, unit_ids, today):
+    """The SELECT of the sites the filters on the form find within these units (the list's and its export's)."""
+    return queries.search(
+        unit_ids=unit_ids,
+        query=form.q.data or "",
+        kind=form.kind.data,
+        status=form.status.data,
+        printed=form.printed.data,
+        activity=form.activity.data,
+        today=today,
+    )
+
+
 @bp.route("/")
 @allow(EVERYONE)
 def index():
@@ -124,15 +138,7 @@ def index():
         show_errors(form, exc)
         unit, unit_ids, status = None, [], 400
     today = local_today()
-    stmt = queries.search(
-        unit_ids=unit_ids,
-        query=form.q.data or "",
-        kind=form.kind.data,
-        status=form.status.data,
-        printed=form.printed.data,
-        activity=form.activity.data,
-        today=today,
-    ).options(selectinload(Site.unit))
+    stmt = _search(form, unit_ids, today).options(selectinload(Site.unit))
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
     filters = form.filters()
     if unit is not None:
@@ -150,6 +156,20 @@ def index():
         may_create=current_user.role in STAFF,
     )
     return html, status
+
+
+@bp.get("/export.<any(xlsx, csv):fmt>")
+@allow(EVERYONE)
+def export(fmt: str):
+    """Every site the list's filters find, as XLSX or CSV (tracker.sites.export)."""
+    form = SiteFilterForm(formdata=request.args)
+    try:
+        unit, unit_ids = _list_scope(form)
+    except ValidationError as exc:
+        abort_with(400, exc.message)
+    today = local_today()
+    body = site_export.site_file(_search(form, unit_ids, today), fmt, today)
+    return imports.download(body, fmt, site_export.file_name(unit, today))
 
 
 # --- register and edit -------------------------------------------------------------------------------

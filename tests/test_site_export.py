@@ -1,0 +1,240 @@
+"""Exporting the site registry as XLSX and CSV: the import's headers then read-only columns, the list's filters
+and scope, formulas kept as text, a file that imports back onto the same sites, and a fixed number of statements."""
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from tests import factories
+from tests.test_export import statement_count
+from tests.test_sites_views import check_in, make_site
+from tracker import imports
+from tracker.extensions import db
+from tracker.programs.progress import local_today
+from tracker.sites.imports import COLUMNS, SiteImport
+from tracker.sites.models import SiteStatus
+
+IMPORT_HEADERS = ["Tên điểm", "Loại điểm", "Địa chỉ", "Người liên hệ", "Số điện thoại", "Mã đơn vị", "Mã QR"]
+READ_ONLY = ["Trạng thái", "Ngày in áp phích", "Tổng lượt quét", "Lượt quét 30 ngày", "Lần quét gần nhất"]
+HEADERS = IMPORT_HEADERS + READ_ONLY
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def xlsx(client, query: str = ""):
+    response = client.get(f"/sites/export.xlsx{query}")
+    assert response.status_code == 200, response.status_code
+    return response, load_workbook(io.BytesIO(response.data)).active
+
+
+def csv_lines(client, query: str = "") -> list[list[str]]:
+    response = client.get(f"/sites/export.csv{query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads the accents
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def exported_names(client, query: str = "") -> list[str]:
+    _response, sheet = xlsx(client, query)
+    return [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def listed(client, query: str = "") -> list[str]:
+    return re.findall(r'data-testid="site-name">([^<]*)<', client.get(f"/sites/{query}").get_data(as_text=True))
+
+
+@pytest.fixture
+def other_ward(app, province):
+    return factories.create_unit("Phường Ba Hàng", "ward", parent=province, code="05862")
+
+
+@pytest.fixture
+def registry(app, ward, other_ward, users):
+    """Four sites of the ward (one retired), one with a printed poster, one scanned recently; one elsewhere."""
+    now = datetime.now(UTC)
+    made = {
+        "market": make_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5", contact_phone="0912345678"),
+        "school": make_site(ward, "Trường Tiểu học Phổ Yên", "school"),
+        "agency": make_site(ward, "UBND phường Phổ Yên", "agency"),
+        "closed": make_site(ward, "Cửa hàng đã đóng", "household_business"),
+        "elsewhere": make_site(other_ward, "Chợ Ba Hàng", "market"),
+    }
+    made["market"].code = "7K3M9QXAB2CD"
+    made["school"].poster_printed_at = datetime(2025, 6, 30, 20, 0, tzinfo=UTC)  # 1 July in Vietnam
+    made["closed"].status = SiteStatus.RETIRED
+    for ago in (timedelta(days=60), timedelta(days=10), timedelta(days=3)):
+        check_in(made["market"], now - ago)
+    check_in(made["market"], datetime.combine(local_today(), datetime.min.time(), UTC) + timedelta(hours=1))
+    check_in(made["agency"], now - timedelta(days=45))
+    db.session.commit()
+    return made
+
+
+# --- what the file holds ---------------------------------------------------------------------------------------
+
+
+def test_the_xlsx_has_the_import_headers_then_the_read_only_ones(client, auth, registry):
+    auth.login("member")
+    response, sheet = xlsx(client, "?status=all")
+    today = local_today()
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert f'filename="diem-qr-phuong-pho-yen-{today:%Y%m%d}.xlsx"' in response.headers["Content-Disposition"]
+    assert [c.value for c in sheet[1]] == HEADERS
+    assert [c.header for c in COLUMNS] == IMPORT_HEADERS  # the import's columns, in its order
+    body = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert list(body) == ["Chợ Bãi Bông", "Cửa hàng đã đóng", "Trường Tiểu học Phổ Yên", "UBND phường Phổ Yên"]
+    market = [c.value for c in body["Chợ Bãi Bông"]]
+    assert market[:7] == ["Chợ Bãi Bông", "Chợ", "Tổ 5", None, "0912345678", "05860", "7K3M-9QXA-B2CD"]
+    assert market[7:11] == ["Đang hoạt động", None, 4, 3]
+    last_scan = body["Chợ Bãi Bông"][11]
+    assert last_scan.value == datetime.combine(today, datetime.min.time()) + timedelta(hours=8)  # 01:00 UTC
+    assert last_scan.number_format == "dd/mm/yyyy hh:mm"
+    printed = body["Trường Tiểu học Phổ Yên"][8]
+    assert printed.value == datetime(2025, 7, 1) and printed.number_format == "dd/mm/yyyy"
+    assert body["Trường Tiểu học Phổ Yên"][9].value == 0 and body["Trường Tiểu học Phổ Yên"][9].data_type == "n"
+    assert body["Cửa hàng đã đóng"][7].value == "Đã ngừng"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_the_csv_has_the_same_columns_with_dates_written_dd_mm_yyyy(client, auth, registry):
+    auth.login("member")
+    lines = csv_lines(client)
+    assert lines[0] == HEADERS
+    body = {row[0]: row for row in lines[1:]}
+    assert list(body) == ["Chợ Bãi Bông", "Trường Tiểu học Phổ Yên", "UBND phường Phổ Yên"]  # active by default
+    today = local_today().strftime("%d/%m/%Y")
+    assert body["Chợ Bãi Bông"] == [
+        "Chợ Bãi Bông", "Chợ", "Tổ 5", "", "0912345678", "05860", "7K3M-9QXA-B2CD",
+        "Đang hoạt động", "", "4", "3", f"{today} 08:00",
+    ]  # fmt: skip
+    assert body["Trường Tiểu học Phổ Yên"][7:] == ["Đang hoạt động", "01/07/2025", "0", "0", ""]
+
+
+def test_the_list_links_to_the_export_with_its_filters(client, auth, registry):
+    auth.login("member")
+    page = client.get("/sites/?kind=school&q=ph%E1%BB%95").get_data(as_text=True)
+    for fmt in ("xlsx", "csv"):
+        link = re.search(rf'href="(/sites/export\.{fmt}\?[^"]*)" data-testid="site-export-{fmt}"', page).group(1)
+        assert "kind=school" in link and "unit=05860" in link
+        assert client.get(link.replace("&amp;", "&")).status_code == 200
+    assert "Xuất Excel" in page and "Xuất CSV" in page
+
+
+# --- the list's filters and scope ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?kind=school",
+        "?status=retired",
+        "?status=all",
+        "?q=ph%E1%BB%95+y%C3%AAn",
+        "?q=7k3m-9qxa-b2cd",
+        "?printed=yes",
+        "?printed=no",
+        "?activity=active",
+        "?activity=inactive&kind=agency",
+        "?kind=castle&printed=maybe",
+    ],
+)
+def test_the_export_finds_what_the_list_finds(client, auth, registry, query):
+    auth.login("member")
+    assert exported_names(client, query) == listed(client, query)
+    assert [row[0] for row in csv_lines(client, query)[1:]] == listed(client, query)
+
+
+def test_the_filters_apply(client, auth, registry):
+    auth.login("member")
+    assert exported_names(client, "?kind=school") == ["Trường Tiểu học Phổ Yên"]
+    assert exported_names(client, "?status=retired") == ["Cửa hàng đã đóng"]
+    assert exported_names(client, "?q=ph%E1%BB%95+y%C3%AAn") == ["Trường Tiểu học Phổ Yên", "UBND phường Phổ Yên"]
+
+
+def test_scope_is_the_lists(client, auth, registry):
+    for role in ("manager", "member", "viewer"):
+        auth.login(role)
+        assert "Chợ Ba Hàng" not in exported_names(client, "?status=all")
+        assert client.get("/sites/export.xlsx?unit=05862").status_code == 403
+        assert client.get("/sites/export.csv?unit=05862").status_code == 403
+        auth.logout()
+    anonymous = client.get("/sites/export.csv")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    auth.login("admin")
+    assert len(exported_names(client, "?status=all")) == 5  # an admin without a unit: every unit
+    response, sheet = xlsx(client, "?unit=05862")
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Chợ Ba Hàng"]
+    assert "diem-qr-phuong-ba-hang-" in response.headers["Content-Disposition"]
+    assert "diem-qr-tat-ca-" in client.get("/sites/export.csv").headers["Content-Disposition"]
+    assert client.get("/sites/export.xlsx?unit=99999").status_code == 400
+
+
+# --- formulas stay text ----------------------------------------------------------------------------------------
+
+
+def test_a_formula_imported_from_csv_comes_back_as_text(client, auth, users, ward):
+    data = f'Tên điểm,Loại điểm,Mã đơn vị\n"{FORMULA.replace(chr(34), chr(34) * 2)}",Chợ,05860\n'.encode()
+    importer = SiteImport(None)
+    imports.apply(importer, imports.preview(importer, data, "diem.csv"))
+    db.session.commit()
+    auth.login("viewer")
+    _response, sheet = xlsx(client)
+    cell = sheet["A2"]
+    assert cell.value == FORMULA and cell.data_type == "s"  # exactly as typed, a text cell, never a formula
+    assert cell.quotePrefix
+    assert csv_lines(client)[1][0] == "'" + FORMULA
+
+
+def test_xlsx_row_keeps_text_as_text_and_numbers_as_numbers():
+    sheet = Workbook().active
+    cells = imports.xlsx_row(sheet, [FORMULA, "#N/A", "+84 912", "\x01=1", "Bình thường", -2, date(2025, 7, 1)])
+    out = io.BytesIO()
+    sheet.parent.save(out)
+    back = load_workbook(io.BytesIO(out.getvalue())).active[1]
+    assert [c.value for c in back[:5]] == [FORMULA, "#N/A", "+84 912", "=1", "Bình thường"]
+    assert {c.data_type for c in back[:5]} == {"s"}
+    assert [c.quotePrefix for c in cells[:5]] == [True, False, True, True, False]
+    assert (back[5].value, back[5].data_type) == (-2, "n") and back[6].value == datetime(2025, 7, 1)
+    assert [imports.csv_cell(v) for v in (FORMULA, -2, 4.5, None, date(2025, 7, 1))] == [
+        "'" + FORMULA, "-2", "4,5", "", "01/07/2025"
+    ]  # fmt: skip
+
+
+# --- back in through the import ----------------------------------------------------------------------------------
+
+
+def test_an_exported_file_imports_back_onto_the_same_sites(client, auth, users, registry):
+    auth.login("member")
+    _response, sheet = xlsx(client, "?status=all")
+    # The import does not know the read-only columns: they are taken out, as a user would before importing.
+    sheet.delete_cols(len(COLUMNS) + 1, len(READ_ONLY))
+    out = io.BytesIO()
+    sheet.parent.save(out)
+    result = imports.preview(SiteImport(users["member"]), out.getvalue(), "diem-qr.xlsx")
+    assert result.fatal == [] and result.ok
+    assert result.counts == {"new": 0, "update": 4, "error": 0, "warning": 0, "total": 4}
+    targets = {row.target[1].id for row in result.rows}
+    assert targets == {registry[k].id for k in ("market", "school", "agency", "closed")}
+
+
+# --- cost ------------------------------------------------------------------------------------------------------
+
+
+def test_the_export_runs_the_same_statements_for_5_or_60_sites(client, auth, users, ward):
+    def grow(numbers):
+        for n in numbers:
+            check_in(make_site(ward, f"Điểm {n:02d}", "business"), datetime.now(UTC) - timedelta(days=n % 40))
+        db.session.commit()
+
+    grow(range(5))
+    auth.login("member")
+    client.get("/sites/export.xlsx")  # warm-up: first-request work is not the export's
+    small = {fmt: statement_count(client, f"/sites/export.{fmt}") for fmt in ("xlsx", "csv")}
+    grow(range(5, 60))
+    large = {fmt: statement_count(client, f"/sites/export.{fmt}") for fmt in ("xlsx", "csv")}
+    assert large == small
+    assert len(exported_names(client)) == 60  # every site, not one page of the list
