@@ -3,6 +3,7 @@
 import pytest
 from flask import abort
 
+from tests.test_api import assert_error, bearer
 from tracker.auth.access import public
 from tracker.errors import StaleVersion
 
@@ -67,3 +68,39 @@ def test_english_catalog_is_available(client):
     assert "Sign in" in page.get_data(as_text=True)
     assert client.get("/login").get_data(as_text=True).count("Sign in") >= 1  # remembered by cookie
     assert "Đăng nhập" in client.get("/login?lang=vi").get_data(as_text=True)
+
+
+# --- page numbers past any table: never an OFFSET overflow -------------------------------------------------------
+
+HUGE_PAGES = ("922337203685477580", str(10**20))
+
+
+@pytest.mark.parametrize("page", HUGE_PAGES)
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        # The lists answer a page past the end with a 404, the admin lists with an empty page: a huge page alike.
+        ("/sites/", 404),
+        ("/documents/", 404),
+        ("/programs/", 404),
+        ("/units/", 404),
+        ("/services/", 404),
+        ("/boards/", 404),
+        ("/admin/users", 200),
+        ("/admin/audit", 200),
+    ],
+)
+def test_a_huge_page_of_a_list_is_past_its_end(client, auth, users, path, page, status):
+    auth.login("admin")
+    assert client.get(f"{path}?page=2").status_code == status
+    assert client.get(f"{path}?page={page}").status_code == status
+
+
+def test_a_huge_page_of_the_api_is_refused_or_empty(client, users):
+    headers = bearer(users["admin"])
+    error = assert_error(client.get(f"/api/v1/sites?page={10**20}", headers=headers), 422, "invalid")
+    assert "page" in error["fields"]
+    for path in ("/api/v1/sites", "/api/v1/documents", "/api/v1/units"):
+        last = client.get(f"{path}?page=999999999999999999&per_page=200", headers=headers)
+        assert last.status_code == 200
+        assert last.json["items"] == []

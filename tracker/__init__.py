@@ -28,9 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
-    from tracker import errors, formatting, layout
+    from tracker import errors, formatting, forms, layout
 
     errors.register(app)
+    forms.register(app)
     formatting.register(app)
     layout.register(app)
     return app

@@ -5,13 +5,16 @@ WTForms has no Vietnamese messages of its own, so each field here carries its me
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
 
-from tracker.errors import ValidationError
+from tracker.errors import ValidationError, abort_with
+from tracker.text import drop_control_characters, has_control_characters, invalid_characters
 
 
 def parse_day(text: str) -> date | None:
@@ -144,3 +147,19 @@ def round_trip(form: FlaskForm, save, render, done, *, stale=None, field_of: dic
         return done(result)
     hidden_errors(form)
     return render(), 400 if form.is_submitted() else 200
+
+
+def register(app) -> None:
+    app.before_request(_control_characters)
+
+
+def _control_characters() -> None:
+    """Control characters (NUL…) never reach a form or a query: a submitted field holding one is refused (400,
+    naming it) before any view reads it; the query string (searches, filters, links) loses them, as a search would."""
+    for name, value in request.form.items(multi=True):
+        if has_control_characters(value):
+            abort_with(400, invalid_characters(name))
+    if any(has_control_characters(value) for _name, value in request.args.items(multi=True)):
+        request.args = ImmutableMultiDict(
+            (name, drop_control_characters(value)) for name, value in request.args.items(multi=True)
+        )

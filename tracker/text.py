@@ -1,18 +1,37 @@
-"""Text helpers shared by search and imports."""
+"""Text helpers shared by search, imports and every reader of input text."""
 
 import re
 import unicodedata
 
+from flask_babel import gettext as _
 from unidecode import unidecode
 
 _SPACES = re.compile(r"\s+")
+# C0 control characters but tab, line feed and carriage return (which multi-line text keeps and clean() folds to
+# a space): nobody types them, PostgreSQL refuses a string holding NUL, and the rest are invisible paste debris.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def has_control_characters(value: str) -> bool:
+    """True when the text holds a control character that no stored text may hold."""
+    return _CONTROL.search(value) is not None
+
+
+def drop_control_characters(value: str) -> str:
+    """The text without those control characters (what a search or a filter reads)."""
+    return _CONTROL.sub("", value)
+
+
+def invalid_characters(field: str) -> str:
+    """The one message for a field (its name, label or column heading) holding control characters."""
+    return _("Trường “%(field)s” chứa ký tự không hợp lệ (ký tự điều khiển, ví dụ NUL).", field=field)
 
 
 def clean(value: str | None) -> str:
-    """NFC-normalised, trimmed, single-spaced text ('' for None)."""
+    """NFC-normalised, trimmed, single-spaced text without control characters ('' for None)."""
     if value is None:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", drop_control_characters(str(value)))).strip()
 
 
 def fold(value: str | None) -> str:

@@ -13,6 +13,7 @@ from tracker.auth.models import Role
 from tracker.db import get_row
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
+from tracker.text import has_control_characters, invalid_characters
 from tracker.units.services import subtree_select
 
 MAX_PER_PAGE = 200
@@ -69,7 +70,9 @@ class Fields:
         if given and not isinstance(value, str):
             self.errors[name] = _("Trường “%(name)s” phải là chuỗi ký tự.", name=name)
             return None
-        if given and required and not value.strip():
+        if given and has_control_characters(value):
+            self.errors[name] = invalid_characters(name)
+        elif given and required and not value.strip():
             self.errors[name] = required
         return value
 
