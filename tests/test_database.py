@@ -71,8 +71,12 @@ def test_sqlite_pragmas(app):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sqlite_write_transactions_begin_immediate(app):
     """A second writer waits for the first instead of failing half-way with 'database is locked'."""
-    statements = []
-    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    statements = []  # what the driver runs, BEGIN included (it goes straight to the driver, past SQLAlchemy)
+    db.session.remove()
+    db.engine.dispose()
+    sa.event.listen(
+        db.engine, "connect", lambda dbapi_connection, record: dbapi_connection.set_trace_callback(statements.append)
+    )
     factories.create_unit()
     db.session.commit()
     assert "BEGIN IMMEDIATE" in statements

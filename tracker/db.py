@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import DateTime, MetaData, Numeric, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -68,7 +69,31 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# OFFSET is a 64-bit integer in SQLite and PostgreSQL: a larger one overflows in the driver (a 500).
+MAX_OFFSET = 2**63 - 1
+
+
+class BoundedPagination(SelectPagination):
+    """A page of a SELECT, for any page number a URL can carry."""
+
+    def _query_items(self) -> list:
+        # A page past the 64-bit OFFSET is past the last row of any table: it is empty without asking, and so
+        # answers as any page past the end does, which is what a user who typed ?page=99999… expects: a 404 in the
+        # HTML lists (error_out; clamping would show a page other than the one in the address), an empty page in
+        # the admin lists and the API. The API refuses only page numbers it cannot read (422).
+        if self._query_offset > MAX_OFFSET - self.per_page:
+            return []
+        return super()._query_items()
+
+
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy, whose `paginate` (used by every list, HTML and API) stays within OFFSET's range."""
+
+    def paginate(self, select, *, max_per_page: int | None = None, **kwargs) -> BoundedPagination:
+        return BoundedPagination(select=select, session=self.session(), max_per_page=max_per_page, **kwargs)
+
+
+db = Database(model_class=Base)
 
 
 def get_row(model, ident):
@@ -120,8 +145,15 @@ def _sqlite_begin(conn):
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another writer
     # committed in between; writers take the lock up front and wait their turn (busy_timeout) instead.
     # Page reads stay deferred so readers never queue behind a writer.
-    reading = has_request_context() and request.method in _SAFE_METHODS
-    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    # Straight to the driver: a statement of SQLAlchemy's own would cost as much as a short check-in's SELECT.
+    reading = has_request_context() and (request.method in _SAFE_METHODS or g.get("_tracker_reads_only", False))
+    conn.connection.driver_connection.execute("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def reads_only(on: bool = True) -> None:
+    """Mark the rest of this request as reading only (a PDF streamed after its commit): on SQLite its transactions
+    then begin deferred, so a stream of minutes never holds the write lock that check-ins wait for."""
+    g._tracker_reads_only = on
 
 
 # --- rows a page keeps while it reads (cached figures) ----------------------------------------------------

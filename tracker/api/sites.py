@@ -5,7 +5,7 @@ staff register and edit sites of their scope and print posters; retiring a site 
 for managers.
 """
 
-from flask import Response, current_app, request, stream_with_context, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,7 +29,7 @@ from tracker.extensions import db
 from tracker.programs.progress import local_today
 from tracker.qr import selection
 from tracker.qr.posters import LAYOUTS, stream_posters
-from tracker.qr.views import image_response
+from tracker.qr.views import image_response, pdf_response, streamed_posters
 from tracker.sites import queries, services
 from tracker.sites.codes import grouped
 from tracker.sites.models import Site, SiteKind, SiteStatus
@@ -39,7 +39,8 @@ FIELDS = ("unit_id", "name", "kind", "address", "contact_name", "contact_phone")
 READ_ONLY = ("id", "code", "code_grouped", "url", "poster_printed_at", "checkins", "created_at", "updated_at")
 STATUSES = ("active", "retired", "all")
 PRINTED = ("yes", "no")
-POSTER_FILTERS = ("unit_id", "kind", "q", "status", "printed")
+POSTER_FILTERS = ("unit_id", "kind", "q", "status", "printed", "activity")
+ACTIVITY = ("active", "inactive")
 
 
 def _required() -> dict[str, str]:
@@ -192,11 +193,6 @@ def site_qr_png(site_id: int):
     return image_response(site, "png")
 
 
-def _pdf(body, filename: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
-    return Response(body, mimetype="application/pdf", headers=headers)
-
-
 def _retired(name: str) -> str:
     return _("Điểm QR “%(name)s” đã ngừng hoạt động: mã của điểm không còn nhận lượt quét.", name=name)
 
@@ -215,7 +211,7 @@ def site_poster(site_id: int):
     body = b"".join(stream_posters([site], layout))
     services.mark_posters_printed([site.id])
     db.session.commit()
-    return _pdf(body, f"poster-{site.code}-{layout}.pdf")
+    return pdf_response(body, f"poster-{site.code}-{layout}.pdf")
 
 
 def _site_ids(body: Body) -> list[int]:
@@ -268,13 +264,13 @@ def posters():
         kind = body.choice("kind", SiteKind, default=None)
         status = body.choice("status", STATUSES, default="active")
         printed = body.choice("printed", PRINTED, default=None)
+        activity = body.choice("activity", ACTIVITY, default=None)
         query = body.text("q", default="") or ""
         body.check()
-        ids = selection.unit_site_ids(unit.id, kind=kind, query=query, status=status, printed=printed)
+        ids = selection.unit_site_ids(
+            unit.id, kind=kind, query=query, status=status, printed=printed, activity=activity
+        )
         if not ids:
             body.errors["unit_id"] = _("Không có điểm QR đang hoạt động nào khớp bộ lọc để in áp phích.")
     body.check()
-    stream = stream_posters(selection.iter_sites(ids), layout)
-    services.mark_posters_printed(ids)
-    db.session.commit()
-    return _pdf(stream_with_context(stream), f"posters-{len(ids)}-{layout}.pdf")
+    return streamed_posters(ids, layout, None, f"posters-{len(ids)}-{layout}.pdf")

@@ -13,6 +13,7 @@ Any other storage or strategy (memory, memcached, Redis Cluster, moving windows)
 strategy object, one limit at a time, as the decorators did.
 """
 
+import os
 import time
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ from flask import after_this_request, current_app, request
 from limits import RateLimitItem, parse_many
 from limits.storage import RedisSentinelStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter
+from redis import Redis
 from werkzeug.exceptions import TooManyRequests
 
 from tracker.extensions import limiter
@@ -48,6 +50,13 @@ return {report, reported, redis.call("ttl", KEYS[report])}
 Plan = list[tuple[RateLimitItem, tuple[str, ...], bool]]  # (limit, its identifiers, shared by every address)
 
 
+@limiter.request_filter
+def _counted_here() -> bool:
+    """The check-in's endpoints skip the limiter's own pass over every request: their limits are counted here
+    (`hit`), and the limiter would only find none to apply, at a cost the hot path feels."""
+    return request.blueprint == "checkin"
+
+
 @lru_cache(maxsize=64)
 def _items(limits: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limits))
@@ -70,11 +79,15 @@ def _reported(plan: Plan) -> int:
 
 
 def _script(storage: RedisStorage):
-    script = getattr(storage, "_tracker_checkin_hit_all", None)
-    if script is None:
-        script = storage.get_connection().register_script(_HIT_ALL)
-        storage._tracker_checkin_hit_all = script
-    return script
+    """The script, on a client that keeps one connection of the storage's pool for this process: the pool's
+    checkout, health poll and release around every command cost more than the round trip itself (measured: ~40 µs
+    of CPU a call through the pool, ~20 on one connection). Kept per process id, so a fork never shares a socket."""
+    kept = getattr(storage, "_tracker_checkin_hit_all", None)
+    if kept is None or kept[0] != os.getpid():
+        pool = storage.get_connection().connection_pool
+        kept = (os.getpid(), Redis(connection_pool=pool, single_connection_client=True).register_script(_HIT_ALL))
+        storage._tracker_checkin_hit_all = kept
+    return kept[1]
 
 
 def _hit_in_one_trip(storage: RedisStorage, plan: Plan) -> tuple[RateLimitItem, int, float, bool]:

@@ -88,5 +88,10 @@ def png(data: str, box_size: int = 10) -> bytes:
 def etag(code: str, fmt: str) -> str:
     """A strong entity tag (unquoted) for the site's image in this format: it changes with the code, the base URL
     and the renderer, and only then."""
-    digest = hashlib.sha256(f"{RENDERER_VERSION}|{fmt}|{payload(code)}".encode()).hexdigest()
+    return _etag(payload(code), fmt)
+
+
+@lru_cache(maxsize=2 * CACHED_IMAGES)
+def _etag(data: str, fmt: str) -> str:
+    digest = hashlib.sha256(f"{RENDERER_VERSION}|{fmt}|{data}".encode()).hexdigest()
     return f"qr{RENDERER_VERSION}-{fmt}-{digest[:32]}"

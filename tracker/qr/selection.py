@@ -15,11 +15,20 @@ CHUNK = 200
 
 
 def unit_site_ids(
-    unit_id: int, *, kind: str | None = None, query: str = "", status: str | None = "active", printed: str | None = None
+    unit_id: int,
+    *,
+    kind: str | None = None,
+    query: str = "",
+    status: str | None = "active",
+    printed: str | None = None,
+    activity: str | None = None,
 ) -> Sequence[int]:
-    """Ids of the unit's (subtree's) sites matching the list's filters, in the list's order; active sites only,
-    since a retired site's code no longer checks in. A compact array: a province has tens of thousands."""
-    stmt = queries.search(unit_ids=subtree_select(unit_id), query=query, kind=kind, status=status, printed=printed)
+    """Ids of the unit's (subtree's) sites matching the list's filters (queries.search), in the list's order;
+    active sites only, since a retired site's code no longer checks in. A compact array: a province has tens of
+    thousands."""
+    stmt = queries.search(
+        unit_ids=subtree_select(unit_id), query=query, kind=kind, status=status, printed=printed, activity=activity
+    )
     stmt = stmt.where(Site.status == SiteStatus.ACTIVE).with_only_columns(Site.id)
     return array("q", db.session.scalars(stmt.execution_options(yield_per=CHUNK * 10)))
 

@@ -1,8 +1,11 @@
-"""A site's QR image (SVG, PNG) for anyone who may read the site; its poster, and a bulk PDF of posters, for staff.
+"""A site's QR image (SVG, PNG): by code for anyone, by site for whoever may read the site; its poster, and a
+bulk PDF of posters, for staff.
 
-Images are cached by code: a strong ETag answers If-None-Match with 304. The URL names the site, not its code,
-so a response may be kept for a year without asking again only when the link carries the current code
-(`?v=<code>`); otherwise the browser revalidates each time, and a rotated code is never served stale.
+Images are cached by code: a strong ETag answers If-None-Match with 304. `/qr/<CODE>.svg` names the code, which is
+printed on a public poster anyway (DESIGN §2.8): anyone may embed it, and any cache may keep it for a year, since
+the image of a code never changes. `/sites/<id>/qr.svg` names the site, not its code, so a response may be kept
+for a year without asking again only when the link carries the current code (`?v=<code>`); otherwise the browser
+revalidates each time, and a rotated code is never served stale.
 """
 
 import re
@@ -15,13 +18,14 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from unidecode import unidecode
 
-from tracker.auth.access import EVERYONE, STAFF, allow, check_scope, in_scope, load_in_scope
+from tracker.auth.access import EVERYONE, STAFF, allow, check_scope, in_scope, load_in_scope, public
 from tracker.auth.models import Role
-from tracker.db import MAX_ID
+from tracker.db import MAX_ID, reads_only
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
-from tracker.qr import render, selection
+from tracker.qr import known, render, selection
 from tracker.qr.posters import LAYOUTS, stream_posters
+from tracker.sites.codes import normalize
 from tracker.sites.models import Site, SiteStatus
 from tracker.sites.services import mark_posters_printed
 from tracker.units.services import find_unit
@@ -29,23 +33,42 @@ from tracker.units.services import find_unit
 bp = Blueprint("qr", __name__)
 
 IMMUTABLE = "private, max-age=31536000, immutable"
+PUBLIC_IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 REFERENCE_LENGTH = 200
 
 
-def image_response(site: Site, fmt: str) -> Response:
-    """The site's QR as an SVG or PNG response, with its ETag; 304 when the client already has this one.
-    Only `site.code` is read (a row of _CODE_AND_UNIT will do); images come from the renderer's cache."""
-    tag = render.etag(site.code, fmt)
+def _image(code: str, fmt: str, cache_control: str) -> Response:
+    """The QR of this code as an SVG or PNG response, with its ETag; 304 when the client already has this one.
+    Images come from the renderer's cache."""
+    tag = render.etag(code, fmt)
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304)
     else:
-        data = render.payload(site.code)
+        data = render.payload(code)
         body = render.svg(data) if fmt == "svg" else render.png(data)
         response = Response(body, mimetype=render.FORMATS[fmt])
     response.set_etag(tag)
-    response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == site.code else REVALIDATE
+    response.headers["Cache-Control"] = cache_control
     return response
+
+
+def image_response(site: Site, fmt: str) -> Response:
+    """The site's QR by its id (only `site.code` is read: a row of _CODE_AND_UNIT will do)."""
+    return _image(site.code, fmt, IMMUTABLE if request.args.get("v") == site.code else REVALIDATE)
+
+
+@bp.get("/qr/<code>.svg", defaults={"fmt": "svg"})
+@bp.get("/qr/<code>.png", defaults={"fmt": "png"})
+@public
+def by_code(code: str, fmt: str):
+    """The QR of an active site's code, for anyone and any cache; the same 404 and 410 as its check-in page.
+    No SQL while this worker's verdict on the code is fresh (tracker.qr.known)."""
+    normal = normalize(code)
+    said = known.verdict(normal) if normal else known.Verdict.UNKNOWN
+    if said is not known.Verdict.CURRENT:
+        abort(said.value)
+    return _image(normal, fmt, PUBLIC_IMMUTABLE)
 
 
 _sites = Site.__table__
@@ -94,7 +117,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", unidecode(text or "").lower()).strip("-")[:50].rstrip("-")
 
 
-def _pdf(body, filename: str) -> Response:
+def pdf_response(body, filename: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
     return Response(body, mimetype="application/pdf", headers=headers)
 
@@ -115,7 +138,7 @@ def poster(site_id: int):
     filename = f"ap-phich-{_slug(site.name) or 'diem-qr'}-{site.code}-{layout}.pdf"
     mark_posters_printed([site.id])
     db.session.commit()
-    return _pdf(body, filename)
+    return pdf_response(body, filename)
 
 
 def _ids_field() -> list[int] | None:
@@ -167,6 +190,7 @@ def _filtered_sites() -> tuple[Sequence[int], str]:
         query=request.form.get("q") or "",
         status=request.form.get("status") or "active",
         printed=request.form.get("printed") or None,
+        activity=request.form.get("activity") or None,
     )
     return ids, _slug(unit.name) or "don-vi"
 
@@ -181,7 +205,21 @@ def bulk():
     ids, label = _chosen_sites(ids) if ids is not None else _filtered_sites()
     if not ids:
         abort_with(400, _("Không có điểm QR đang hoạt động nào để in áp phích."))
+    return streamed_posters(ids, layout, reference, f"ap-phich-qr-{label}-{len(ids)}-{layout}.pdf")
+
+
+def streamed_posters(ids: Sequence[int], layout: str, reference: str | None, filename: str) -> Response:
+    """The posters of these sites as one PDF, streamed as it renders; they are marked printed once its last page
+    is out (a download cut short marks nothing). The stream reads outside any write transaction."""
     stream = stream_posters(selection.iter_sites(ids), layout, program_reference=reference)
-    mark_posters_printed(ids)
-    db.session.commit()
-    return _pdf(stream_with_context(stream), f"ap-phich-qr-{label}-{len(ids)}-{layout}.pdf")
+
+    def then_mark_printed():
+        reads_only()
+        yield from stream
+        db.session.commit()  # ends the stream's reading transaction: the stamp begins a writing one
+        reads_only(False)
+        mark_posters_printed(ids)
+        db.session.commit()
+
+    db.session.commit()  # the checks' transaction (a POST's writing one on SQLite) ends before the stream
+    return pdf_response(stream_with_context(then_mark_printed()), filename)
