@@ -145,6 +145,7 @@ def test_a_member_registers_a_site_in_scope(client, users, ward):
     body = response.json
     assert response.headers["Location"].endswith(f"/api/v1/sites/{body['id']}")
     assert len(body["code"]) == 12 and body["url"] == f"{BASE}/c/{body['code']}"
+    assert body["qr_images"] == {fmt: f"{BASE}/qr/{body['code']}.{fmt}" for fmt in ("svg", "png")}
     assert body["checkins"] == {"total": 0, "last7": 0, "last30": 0, "last_at": None}
     site = db.session.get(Site, body["id"])
     assert (site.name, site.kind.value, site.contact_phone, site.unit_id) == (

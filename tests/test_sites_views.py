@@ -350,6 +350,10 @@ def test_the_site_page_offers_the_qr_and_posters(app, client, auth, registry):
     assert 'data-testid="qr-preview"' in page
     for layout in ("a4", "a5", "a4x4"):
         assert f"/sites/{site.id}/poster.pdf?layout={layout}" in page
+    # The public images of the current code, to download or embed; a phone (no session) gets them too.
+    for fmt in ("svg", "png"):
+        assert f'href="/qr/{site.code}.{fmt}"' in page
+        assert app.test_client().get(f"/qr/{site.code}.{fmt}").status_code == 200
 
 
 def test_the_list_runs_the_same_statements_for_5_or_50_sites(client, auth, users, ward):

@@ -39,6 +39,14 @@ _URL = {
     "readOnly": True,
     "description": "The public check-in page: PUBLIC_BASE_URL + /c/ + code.",
 }
+_IMAGES = {
+    "type": "object",
+    "readOnly": True,
+    "required": ["svg", "png"],
+    "properties": {"svg": {"type": "string", "format": "uri"}, "png": {"type": "string", "format": "uri"}},
+    "description": "The QR image of the current code, public and cacheable for a year: PUBLIC_BASE_URL + "
+    "/qr/<code>.svg (or .png).",
+}
 _SITE_INPUT = {
     "unit_id": {"type": "integer"},
     "name": {"type": "string", "minLength": 1, "maxLength": LENGTHS["name"]},
@@ -64,6 +72,7 @@ SCHEMAS = {
             "code": _CODE,
             "code_grouped": _GROUPED,
             "url": _URL,
+            "qr_images": _IMAGES,
             "poster_printed_at": {
                 "type": ["string", "null"],
                 "format": "date-time",

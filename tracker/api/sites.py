@@ -56,6 +56,12 @@ def public_url(code: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/c/" + code
 
 
+def image_urls(code: str) -> dict[str, str]:
+    """The public QR images of a code (tracker.qr.views.by_code), on the configured public address."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {fmt: base + url_for("qr.by_code", code=code, fmt=fmt) for fmt in ("svg", "png")}
+
+
 def site_json(site: Site) -> dict:
     return {
         "id": site.id,
@@ -69,6 +75,7 @@ def site_json(site: Site) -> dict:
         "code": site.code,
         "code_grouped": grouped(site.code),
         "url": public_url(site.code),
+        "qr_images": image_urls(site.code),
         "poster_printed_at": iso(site.poster_printed_at),
         "version": site.version,
         "created_at": iso(site.created_at),
