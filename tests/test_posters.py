@@ -2,19 +2,26 @@
 meet the QR; downloads mark the sites printed; scope, layouts and empty selections are refused whole."""
 
 import io
+import re
+import sqlite3
+import time
 from urllib.parse import urlsplit
 
 import pypdfium2
 import pytest
+import sqlalchemy as sa
 import zxingcpp
 from reportlab.lib.units import mm
 
 from tests import factories
+from tests.test_api import assert_error, bearer
+from tests.test_qr import assert_checks_in
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.qr import posters, render
 from tracker.sites import services
 from tracker.sites.codes import grouped
-from tracker.sites.models import Site
+from tracker.sites.models import CheckIn, Site
 
 DPI = 150
 LONG_NAME = (
@@ -194,11 +201,8 @@ def test_poster_download_decodes_checks_in_and_marks_printed(app, client, auth, 
     assert codes_read([page]) == [render.payload(site.code)]
     assert "Kế hoạch 37/KH-UBND" in page["text"]
     assert db.session.get(Site, site.id).poster_printed_at is not None
-    auth.logout()
-    path = urlsplit(page["qrs"][0]["text"]).path
-    assert path == f"/C/{site.code}"
-    for url in (path, path.lower()):
-        assert site.name in client.get(url).get_data(as_text=True)
+    assert urlsplit(page["qrs"][0]["text"]).path == f"/C/{site.code}"
+    assert_checks_in(app.test_client(), page["qrs"][0]["text"], site)
 
 
 def test_bulk_by_ticked_sites_streams_one_pdf_in_name_order(app, client, auth, users, ward):
@@ -210,11 +214,13 @@ def test_bulk_by_ticked_sites_streams_one_pdf_in_name_order(app, client, auth, u
     assert response.status_code == 200 and response.is_streamed
     assert response.headers["Content-Disposition"].startswith("attachment;")
     pages = read_pdf(response.data)
-    assert codes_read(pages) == payloads(sorted(sites, key=lambda s: s.name))
+    in_order = sorted(sites, key=lambda s: s.name)
+    assert codes_read(pages) == payloads(in_order)
     for page in pages:
         assert_laid_out(page, 10 * mm)
     assert all(db.session.get(Site, s.id).poster_printed_at for s in sites)
     assert db.session.get(Site, untouched.id).poster_printed_at is None
+    assert_checks_in(app.test_client(), pages[1]["qrs"][0]["text"], in_order[1])  # a phone scans the second page
 
 
 def test_bulk_by_unit_and_filters(app, client, auth, users, ward):
@@ -237,6 +243,105 @@ def test_bulk_by_unit_and_filters(app, client, auth, users, ward):
     assert len(pages) == 1
     assert sorted(codes_read(pages)) == sorted(payloads([market, school, printed]))
     assert response.headers["Content-Disposition"].endswith('-3-a4x4.pdf"')
+
+
+def printed_ids() -> list[int]:
+    db.session.rollback()  # a fresh look at what the stream committed
+    return list(db.session.scalars(sa.select(Site.id).where(Site.poster_printed_at.is_not(None)).order_by(Site.id)))
+
+
+def filtered_form(client, query: str) -> dict[str, str]:
+    """The fields of the list's "print every site of the filters" form, as the list renders it for `query`."""
+    page = client.get(f"/sites/?{query}").get_data(as_text=True)
+    form = page.split('data-testid="posters-filtered"')[1].split("</form>")[0]
+    return dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+@pytest.fixture
+def by_activity(app, users, ward):
+    """Two sites of the ward: one checked in today (active), one never (inactive)."""
+    busy, quiet = create_site(ward, "Chợ đông"), create_site(ward, "Chợ vắng")
+    db.session.add(CheckIn(site_id=busy.id, at=utcnow(), device_hash="a" * 64))
+    db.session.commit()
+    return {"active": busy, "inactive": quiet}
+
+
+@pytest.mark.parametrize("activity", ["active", "inactive"])
+@pytest.mark.parametrize("via", ["form", "api"])
+def test_bulk_printing_honours_the_activity_filter(app, client, auth, users, ward, by_activity, activity, via):
+    if via == "form":
+        auth.login("member")
+        fields = filtered_form(client, f"activity={activity}")
+        assert fields["activity"] == activity
+        response = client.post("/sites/posters", data=fields)
+    else:
+        body = {"unit_id": ward.id, "activity": activity}
+        response = client.post("/api/v1/posters", json=body, headers=bearer(users["member"]))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    wanted = by_activity[activity]
+    pages = read_pdf(response.data)
+    assert len(pages) == 1 and codes_read(pages) == payloads([wanted])
+    assert printed_ids() == [wanted.id]
+
+
+def test_a_bad_activity_in_the_api_is_422_naming_it(app, client, users, ward, by_activity):
+    body = {"unit_id": ward.id, "activity": "dormant"}
+    error = assert_error(client.post("/api/v1/posters", json=body, headers=bearer(users["member"])), 422, "invalid")
+    assert "activity" in error["fields"]
+    assert printed_ids() == []
+
+
+def start_bulk(client, auth, sites, monkeypatch):
+    """A bulk print of these sites, a page per chunk, not read yet."""
+    monkeypatch.setattr(posters, "BATCH", 1)
+    auth.login("member")
+    response = client.post("/sites/posters", data={"site_ids": [s.id for s in sites]}, buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    return response, iter(response.response)
+
+
+def test_sites_are_marked_printed_only_once_the_pdf_is_complete(app, client, auth, users, ward, monkeypatch):
+    sites = [create_site(ward, f"Chợ {n}") for n in range(3)]
+    db.session.commit()
+    response, chunks = start_bulk(client, auth, sites, monkeypatch)
+    assert next(chunks).startswith(b"%PDF-")
+    next(chunks)  # the first page
+    response.close()  # the download is cut short
+    assert printed_ids() == []
+
+    response, chunks = start_bulk(client, auth, sites, monkeypatch)
+    first = next(chunks)
+    assert printed_ids() == []
+    body = first + b"".join(chunks)
+    response.close()
+    assert len(read_pdf(body)) == 3
+    assert printed_ids() == sorted(s.id for s in sites)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_stream_reads_outside_the_sqlite_write_lock(app, client, auth, users, ward, database_url, monkeypatch):
+    """While a bulk PDF streams, a check-in on another connection is written at once, not after the download."""
+    sites = [create_site(ward, f"Chợ {n}") for n in range(3)]
+    db.session.commit()
+    response, chunks = start_bulk(client, auth, sites, monkeypatch)
+    head = next(chunks) + next(chunks)  # the first page is out: the stream's transaction has read the sites
+    phone = sqlite3.connect(sa.make_url(database_url).database, timeout=0.2, isolation_level=None)
+    try:
+        started = time.monotonic()
+        phone.execute("BEGIN IMMEDIATE")  # what a check-in does: take the write lock (fails if the stream holds it)
+        phone.execute(
+            "INSERT INTO checkins (site_id, at, device_hash) VALUES (?, ?, ?)",
+            (sites[0].id, utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"), "b" * 64),
+        )
+        phone.execute("COMMIT")
+        assert time.monotonic() - started < 1
+    finally:
+        phone.close()
+    body = head + b"".join(chunks)
+    response.close()
+    assert len(read_pdf(body)) == 3
+    assert printed_ids() == sorted(s.id for s in sites)
+    assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 1
 
 
 def test_bulk_refuses_the_whole_request_for_a_site_of_another_unit(app, client, auth, users, ward):

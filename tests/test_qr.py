@@ -2,17 +2,24 @@
 
 import base64
 import io
+import time
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pypdfium2
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import func, select
 
 from tests import factories
+from tests.test_checkin import form_token
+from tests.test_sites_queries import count_statements
 from tracker.extensions import db
-from tracker.qr import render
+from tracker.qr import known, render
 from tracker.sites import services
+from tracker.sites.codes import grouped, new_code
+from tracker.sites.models import CheckIn
 
 QR_ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
@@ -32,14 +39,23 @@ def assert_reads_back(found: list, site) -> None:
     assert found[0].ec_level == "Q"
 
 
-def assert_checks_in(client, decoded: str, site) -> None:
-    """The decoded URL opens the site's public check-in page, as scanned and typed in lower case."""
+def checkins_at(site) -> int:
+    return db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.site_id == site.id))
+
+
+def assert_checks_in(phone, decoded: str, site) -> None:
+    """The decoded URL opens the site's public check-in page, as typed in lower case and as scanned; pressing the
+    button of the scanned page (its form's CSRF token) counts one check-in at the site."""
     url = urlsplit(decoded)
     assert url.netloc == "CDS.EXAMPLE.GOV.VN"
-    for path in (url.path, url.path.lower()):
-        page = client.get(path)
+    for path in (url.path.lower(), url.path):
+        page = phone.get(path)
         assert page.status_code == 200, path
         assert site.name in page.get_data(as_text=True)
+    assert checkins_at(site) == 0
+    done = phone.post(url.path, data={"csrf_token": form_token(page)}, csrf=False)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert checkins_at(site) == 1
 
 
 def test_payload_is_the_upper_cased_url_in_the_alphanumeric_set(app, ward):
@@ -177,3 +193,107 @@ def test_images_of_a_unit_below_are_served_and_of_the_own_unit(app, client, auth
     auth.logout()
     auth.login("viewer")  # the site's own unit
     assert client.get(f"/sites/{site.id}/qr.png").status_code == 200
+
+
+# --- the public image by code ------------------------------------------------------------------------------
+
+
+def by_code(client, code: str, fmt: str = "svg", **headers):
+    return client.get(f"/qr/{code}.{fmt}", headers=headers)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_the_image_by_code_is_public_and_kept_by_any_cache_for_a_year(app, client, auth, users, ward, fmt):
+    site = create_site(ward)
+    db.session.commit()
+
+    public = by_code(client, site.code, fmt)  # no account
+    assert public.status_code == 200 and public.mimetype == render.FORMATS[fmt]
+    assert public.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    tag, weak = public.get_etag()
+    assert tag and not weak
+    if fmt == "png":
+        assert_reads_back(decode(Image.open(io.BytesIO(public.data))), site)
+
+    again = by_code(client, site.code, fmt, **{"If-None-Match": f'"{tag}"'})
+    assert again.status_code == 304 and again.data == b""
+    assert again.get_etag() == (tag, False)
+
+    for spelling in (site.code.lower(), grouped(site.code), grouped(site.code).lower()):
+        typed = by_code(client, spelling, fmt)
+        assert typed.status_code == 200 and typed.get_etag() == (tag, False), spelling
+
+    auth.login("viewer")  # the same image, and tag, as by the site's id
+    by_site = client.get(f"/sites/{site.id}/qr.{fmt}")
+    assert by_site.get_etag() == (tag, False)
+    assert by_site.data == public.data
+
+
+def test_the_png_by_code_checks_in_at_its_site(app, client, ward):
+    site = create_site(ward)
+    db.session.commit()
+    (found,) = decode(Image.open(io.BytesIO(by_code(client, site.code, "png").data)))
+    assert_checks_in(app.test_client(), found.text, site)
+
+
+def test_the_image_by_code_answers_404_and_410_as_the_check_in_page(app, client, ward):
+    site, retired, rotated = (create_site(ward, name) for name in ("Chợ Bãi Bông", "Chợ tạm", "Chợ cũ"))
+    services.set_status(retired, "retired", expected_version=None)
+    old = rotated.code
+    services.rotate_code(rotated)
+    unknown = services.unique_code()
+    db.session.commit()
+    answers = {
+        "ABC": 404,
+        "7K3M9QXAB2CDE": 404,
+        "7K3M9QXAB2CU": 404,  # U is not in the alphabet
+        unknown: 404,
+        retired.code: 410,
+        old: 410,
+        grouped(old).lower(): 410,
+        rotated.code: 200,
+        site.code: 200,
+    }
+    for fmt in ("svg", "png"):
+        assert {code: by_code(client, code, fmt).status_code for code in answers} == answers
+
+
+def later(monkeypatch, seconds: float) -> None:
+    """This worker's clock, as tracker.qr.known reads it, `seconds` ahead."""
+    now = time.monotonic()
+    monkeypatch.setattr(known, "time", SimpleNamespace(monotonic=lambda: now + seconds))
+
+
+def test_a_code_asked_before_its_rotation_is_served_until_the_verdict_expires(app, client, ward, monkeypatch):
+    site = create_site(ward)
+    db.session.commit()
+    old = site.code
+    assert by_code(client, old).status_code == 200
+    services.rotate_code(site)
+    db.session.commit()
+    assert by_code(client, old, "png").status_code == 200  # this worker's verdict is still fresh
+    assert client.get(f"/c/{old}").status_code == 410  # the check-in never trusts it
+    later(monkeypatch, known.TTL - 1)
+    assert by_code(client, old).status_code == 200
+    later(monkeypatch, known.TTL + 1)
+    assert by_code(client, old).status_code == 410
+    assert by_code(client, site.code).status_code == 200
+
+
+def test_a_fresh_verdict_costs_no_sql(app, client, ward):
+    site = create_site(ward)
+    db.session.commit()
+    for code, status in ((site.code, 200), (services.unique_code(), 404)):
+        first, asked = count_statements(by_code, client, code, "svg")
+        assert first.status_code == status and asked > 0
+        again, cached = count_statements(by_code, client, grouped(code).lower(), "png")
+        assert again.status_code == status and cached == 0, code
+
+
+def test_the_verdicts_kept_are_bounded(app, client, monkeypatch):
+    monkeypatch.setattr(known, "MAX_CODES", 3)
+    codes = [new_code() for _ in range(5)]  # no site at all: every one is unknown
+    for code in codes:
+        assert by_code(client, code).status_code == 404
+        kept = app.extensions["tracker.qr.verdicts"]
+        assert len(kept) <= 3 and code in kept

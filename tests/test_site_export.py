@@ -13,9 +13,10 @@ from tests import factories
 from tests.test_export import statement_count
 from tests.test_sites_views import check_in, make_site
 from tracker import imports
+from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.programs.progress import local_today
-from tracker.sites.imports import COLUMNS, SiteImport
+from tracker.sites.imports import COLUMNS, READ_ONLY_HEADERS, SiteImport
 from tracker.sites.models import SiteStatus
 
 IMPORT_HEADERS = ["Tên điểm", "Loại điểm", "Địa chỉ", "Người liên hệ", "Số điện thoại", "Mã đơn vị", "Mã QR"]
@@ -84,6 +85,7 @@ def test_the_xlsx_has_the_import_headers_then_the_read_only_ones(client, auth, r
     assert f'filename="diem-qr-phuong-pho-yen-{today:%Y%m%d}.xlsx"' in response.headers["Content-Disposition"]
     assert [c.value for c in sheet[1]] == HEADERS
     assert [c.header for c in COLUMNS] == IMPORT_HEADERS  # the import's columns, in its order
+    assert [str(h) for h in READ_ONLY_HEADERS] == READ_ONLY  # then the headers the import skips
     body = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     assert list(body) == ["Chợ Bãi Bông", "Cửa hàng đã đóng", "Trường Tiểu học Phổ Yên", "UBND phường Phổ Yên"]
     market = [c.value for c in body["Chợ Bãi Bông"]]
@@ -207,18 +209,42 @@ def test_xlsx_row_keeps_text_as_text_and_numbers_as_numbers():
 # --- back in through the import ----------------------------------------------------------------------------------
 
 
-def test_an_exported_file_imports_back_onto_the_same_sites(client, auth, users, registry):
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_an_exported_file_imports_back_as_is_onto_the_same_sites(client, auth, users, registry, fmt):
     auth.login("member")
-    _response, sheet = xlsx(client, "?status=all")
-    # The import does not know the read-only columns: they are taken out, as a user would before importing.
-    sheet.delete_cols(len(COLUMNS) + 1, len(READ_ONLY))
-    out = io.BytesIO()
-    sheet.parent.save(out)
-    result = imports.preview(SiteImport(users["member"]), out.getvalue(), "diem-qr.xlsx")
+    before = {s.id: (s.name, s.kind, s.address, s.contact_name, s.contact_phone, s.status) for s in registry.values()}
+    data = client.get(f"/sites/export.{fmt}?status=all").data  # the read-only columns included: they are skipped
+    importer = SiteImport(users["member"])
+    result = imports.preview(importer, data, f"diem-qr.{fmt}")
     assert result.fatal == [] and result.ok
     assert result.counts == {"new": 0, "update": 4, "error": 0, "warning": 0, "total": 4}
+    assert result.ignored == READ_ONLY
+    assert imports.report_lines(result)[0] == f"Bỏ qua các cột chỉ để xem: {', '.join(f'“{h}”' for h in READ_ONLY)}."
     targets = {row.target[1].id for row in result.rows}
     assert targets == {registry[k].id for k in ("market", "school", "agency", "closed")}
+    assert imports.apply(importer, result) == {"new": 0, "update": 4}
+    db.session.commit()
+    after = {s.id: (s.name, s.kind, s.address, s.contact_name, s.contact_phone, s.status) for s in registry.values()}
+    assert after == before  # every site as it was, the retired one still retired
+
+
+def test_an_unknown_header_is_still_refused(client, auth, users, registry):
+    auth.login("member")
+    lines = csv_lines(client)
+    lines[0][-1] = "Ghi chú riêng"  # not one of the export's read-only columns
+    out = io.StringIO()
+    csv.writer(out).writerows(lines)
+    result = imports.preview(SiteImport(users["member"]), out.getvalue().encode(), "diem-qr.csv")
+    assert not result.ok and result.rows == []
+    assert "cột không nhận ra: “Ghi chú riêng”)" in result.fatal[0]  # the read-only headers left are not named
+
+
+def test_only_the_declared_headers_are_skipped(users, ward):
+    data = "Tên điểm,Loại điểm,Mã đơn vị,Trạng thái\nChợ Mới,Chợ,05860,Đang hoạt động\n".encode()
+    assert imports.preview(SiteImport(None), data, "diem.csv").ok
+    assert imports.match_headers(COLUMNS, ["Tên điểm", "trang thai", "Loại điểm"], READ_ONLY) == ["name", None, "kind"]
+    with pytest.raises(ValidationError, match="cột không nhận ra: “Trạng thái”"):
+        imports.match_headers(COLUMNS, ["Tên điểm", "Loại điểm", "Trạng thái"])  # an import that declares none
 
 
 # --- cost ------------------------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ An import is any object with (see `Importer`):
     columns   a tuple of `Column(key, header, required, aliases, example, width, help)`
     check(rows)       fill each RowResult's errors, warnings, action ("new"/"update") and target
     apply_row(row)    write one checked row through the area's services (they flush; the caller commits)
+and may declare
+    ignored_headers   headers a file may carry that the import reads nothing from (say, the read-only columns of
+                      an export): skipped and named in `Preview.ignored`, where any other unknown header is refused
 
 The caller (a view or a CLI command) runs:
     result = preview(importer, data, filename)     # never raises on bad input: result.fatal / row errors
@@ -136,6 +139,7 @@ class Preview:
     columns: Sequence[Column]
     rows: list[RowResult] = field(default_factory=list)
     fatal: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # headers of the file skipped as the import's ignored_headers
 
     @property
     def counts(self) -> dict[str, int]:
@@ -169,6 +173,7 @@ class Preview:
 class Importer(Protocol):
     kind: str
     columns: Sequence[Column]
+    # ignored_headers: Sequence[str], optional (read with getattr): see the module's docstring
 
     def check(self, rows: list[RowResult]) -> None: ...
 
@@ -306,14 +311,20 @@ def _expected(columns: Sequence[Column]) -> str:
     return ", ".join(f"“{c.header}”" + ("*" if c.required else "") for c in columns)
 
 
-def match_headers(columns: Sequence[Column], header: list[str]) -> list[str | None]:
-    """The column key of each header cell (None for a blank one), or a ValidationError naming the expected headers."""
+def match_headers(columns: Sequence[Column], header: list[str], ignored: Sequence[str] = ()) -> list[str | None]:
+    """The column key of each header cell (None for a blank one or one of the `ignored` headers), or a
+    ValidationError naming the expected headers."""
     known: dict[str, str] = {}
     for column in columns:
         with force_locale("vi"):
             vietnamese = str(column.header)
         for name in (column.key, vietnamese, str(column.header), *column.aliases):
             known.setdefault(_header_key(name), column.key)
+    skipped = set()
+    for name in ignored:
+        with force_locale("vi"):
+            skipped.add(_header_key(str(name)))
+        skipped.add(_header_key(str(name)))
     keys: list[str | None] = []
     unknown, repeated = [], []
     for cell in header:
@@ -322,7 +333,8 @@ def match_headers(columns: Sequence[Column], header: list[str]) -> list[str | No
             continue
         key = known.get(_header_key(cell))
         if key is None:
-            unknown.append(cell.strip())
+            if _header_key(cell) not in skipped:
+                unknown.append(cell.strip())
         elif key in keys:
             repeated.append(cell.strip())
         keys.append(key)
@@ -346,9 +358,13 @@ def match_headers(columns: Sequence[Column], header: list[str]) -> list[str | No
     return keys
 
 
-def _parse(columns: Sequence[Column], rows: Iterator[tuple[int, list[str]]]) -> list[RowResult]:
-    """Header (the first non-blank row) matched, data rows turned into RowResults, required values checked."""
+def _parse(
+    columns: Sequence[Column], rows: Iterator[tuple[int, list[str]]], ignored: Sequence[str] = ()
+) -> tuple[list[RowResult], list[str]]:
+    """Header (the first non-blank row) matched, data rows turned into RowResults, required values checked.
+    Returns the rows and the headers skipped (`ignored` ones, whose cells are not read)."""
     keys: list[str | None] | None = None
+    skipped: list[str] = []
     results: list[RowResult] = []
     headers = {c.key: c.header for c in columns}
     required = {c.key: c for c in columns if c.required}
@@ -357,7 +373,8 @@ def _parse(columns: Sequence[Column], rows: Iterator[tuple[int, list[str]]]) -> 
         if not any(c.strip() for c in cells):
             continue
         if keys is None:
-            keys = match_headers(columns, cells)
+            keys = match_headers(columns, cells, ignored)
+            skipped = [cell.strip() for cell, key in zip(cells, keys, strict=True) if key is None and cell.strip()]
             continue
         if len(results) == MAX_ROWS:
             raise _file_error(_("Tệp có hơn %(n)s dòng dữ liệu: hãy chia thành nhiều tệp nhỏ hơn.", n=number(MAX_ROWS)))
@@ -381,14 +398,15 @@ def _parse(columns: Sequence[Column], rows: Iterator[tuple[int, list[str]]]) -> 
         raise _file_error(_("Tệp trống. Các cột cần có: %(expected)s.", expected=_expected(columns)))
     if not results:
         raise _file_error(_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."))
-    return results
+    return results, skipped
 
 
 def preview(importer: Importer, data: bytes, filename: str) -> Preview:
     """Read and check a file without writing anything; problems are in the result, never raised."""
     result = Preview(importer.columns)
     try:
-        result.rows = _parse(importer.columns, read_rows(data, filename))
+        ignored = getattr(importer, "ignored_headers", ())
+        result.rows, result.ignored = _parse(importer.columns, read_rows(data, filename), ignored)
     except ValidationError as exc:
         result.fatal = list(exc.fields.values())
         return result
@@ -417,6 +435,9 @@ def apply(importer: Importer, result: Preview) -> dict[str, int]:
 def report_lines(result: Preview) -> list[str]:
     """The preview as text, one line per problem, then the totals (for CLI commands)."""
     lines = list(result.fatal)
+    if result.ignored:
+        names = ", ".join(f"“{n}”" for n in result.ignored)
+        lines.append(_("Bỏ qua các cột chỉ để xem: %(names)s.", names=names))
     for row in result.rows:
         for key, message in row.errors.items():
             lines.append(_("Dòng %(n)d · lỗi · %(field)s: %(msg)s", n=row.number, field=result.label(key), msg=message))

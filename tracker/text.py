@@ -43,3 +43,12 @@ def like_pattern(query: str) -> str:
     """A LIKE pattern matching the folded query anywhere, with LIKE wildcards escaped (escape char '\\')."""
     folded = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{folded}%"
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str | None, limit: int = 50) -> str:
+    """An ASCII file-name part: 'Phường Phổ Yên' gives 'phuong-pho-yen'; at most `limit` characters, no dash at
+    either end ('' when nothing is left: the caller has a fallback)."""
+    return _NOT_SLUG.sub("-", fold(text)).strip("-")[:limit].rstrip("-")

@@ -4,7 +4,8 @@
     (Kèm theo Quyết định số 63-QĐ/ĐU ngày 13/12/2021)
     STT | Họ và tên | Chức vụ | Vai trò trong Ban
 
-Names and positions are typed by people: a cell that starts like a formula is neutralised (imports.safe_cell).
+Names and positions are typed by people and may start like a formula: they are written as text cells holding
+exactly what was typed (imports.xlsx_row), which Excel shows and never runs.
 """
 
 import io
@@ -18,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from tracker.boards.models import Board, Membership
 from tracker.formatting import vn_date
-from tracker.imports import safe_cell
+from tracker.imports import xlsx_row
 from tracker.programs.progress import local_today
 
 HEADERS = (_l("STT"), _l("Họ và tên"), _l("Chức vụ"), _l("Vai trò trong Ban"))
@@ -48,10 +49,11 @@ def members_xlsx(board: Board, members: list[Membership], today: date | None = N
         (_("DANH SÁCH THÀNH VIÊN %(board)s", board=board.name.upper()), Font(bold=True, size=13)),
         (basis_line(board, today or local_today()), Font(italic=True)),
     ]
-    for row, (text, font) in enumerate(lines, start=1):
-        sheet.cell(row=row, column=1, value=safe_cell(text)).font = font
-        sheet.cell(row=row, column=1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.merge_cells(f"A{row}:{last}{row}")
+    for text, font in lines:
+        (cell,) = xlsx_row(sheet, [text])
+        cell.font = font
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.merge_cells(f"A{cell.row}:{last}{cell.row}")
     sheet.row_dimensions[1].height = 36
     header = len(lines) + 2
     thin = Side(style="thin")
@@ -62,9 +64,8 @@ def members_xlsx(board: Board, members: list[Membership], today: date | None = N
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
     for n, member in enumerate(members, start=1):
-        values = (n, safe_cell(member.person_name), safe_cell(member.position), member.role.label)
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=header + n, column=column, value=value)
+        cells = xlsx_row(sheet, [n, member.person_name, member.position, member.role.label])
+        for column, cell in enumerate(cells, start=1):
             cell.alignment = Alignment(vertical="top", wrap_text=True, horizontal="center" if column == 1 else None)
             cell.border = border
     for column, width in enumerate(WIDTHS, start=1):

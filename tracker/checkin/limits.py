@@ -50,12 +50,6 @@ return {report, reported, redis.call("ttl", KEYS[report])}
 Plan = list[tuple[RateLimitItem, tuple[str, ...], bool]]  # (limit, its identifiers, shared by every address)
 
 
-@limiter.request_filter
-def _counted_here() -> bool:
-    """The check-in's endpoints skip the limiter's own pass over every request: their limits are counted here
-    (`hit`), and the limiter would only find none to apply, at a cost the hot path feels."""
-    return request.blueprint == "checkin"
-
 
 @lru_cache(maxsize=64)
 def _items(limits: str) -> tuple[RateLimitItem, ...]:

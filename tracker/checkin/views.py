@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from tracker.auth.access import public
 from tracker.checkin import limits, services
 from tracker.errors import ValidationError
-from tracker.extensions import db
+from tracker.extensions import db, skips_limiter
 from tracker.sites.codes import normalize
 
 bp = Blueprint("checkin", __name__)
@@ -126,6 +126,7 @@ def _check_in(code: str, device: str, phone: str | None):
 @bp.get("/c/<code>")
 @bp.get("/C/<code>")
 @public
+@skips_limiter
 def show(code: str):
     card, refused = _lookup(code)
     if refused:
@@ -136,6 +137,7 @@ def show(code: str):
 @bp.post("/c/<code>")
 @bp.post("/C/<code>")
 @public
+@skips_limiter  # its limits are counted by limits.hit, in one round trip
 def submit(code: str):
     # The limits of the endpoint (per address; per site, shared by every address), counted in one round trip.
     limits.hit(_site_key())

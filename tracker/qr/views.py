@@ -16,18 +16,18 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from unidecode import unidecode
 
 from tracker.auth.access import EVERYONE, STAFF, allow, check_scope, in_scope, load_in_scope, public
 from tracker.auth.models import Role
 from tracker.db import MAX_ID, reads_only
 from tracker.errors import ValidationError, abort_with
-from tracker.extensions import db
+from tracker.extensions import db, skips_limiter
 from tracker.qr import known, render, selection
 from tracker.qr.posters import LAYOUTS, stream_posters
 from tracker.sites.codes import normalize
 from tracker.sites.models import Site, SiteStatus
 from tracker.sites.services import mark_posters_printed
+from tracker.text import slug
 from tracker.units.services import find_unit
 
 bp = Blueprint("qr", __name__)
@@ -61,6 +61,7 @@ def image_response(site: Site, fmt: str) -> Response:
 @bp.get("/qr/<code>.svg", defaults={"fmt": "svg"})
 @bp.get("/qr/<code>.png", defaults={"fmt": "png"})
 @public
+@skips_limiter
 def by_code(code: str, fmt: str):
     """The QR of an active site's code, for anyone and any cache; the same 404 and 410 as its check-in page.
     No SQL while this worker's verdict on the code is fresh (tracker.qr.known)."""
@@ -113,10 +114,6 @@ def _reference(value: str | None) -> str | None:
     return reference or None
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", unidecode(text or "").lower()).strip("-")[:50].rstrip("-")
-
-
 def pdf_response(body, filename: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
     return Response(body, mimetype="application/pdf", headers=headers)
@@ -135,7 +132,7 @@ def poster(site_id: int):
     if site.status != SiteStatus.ACTIVE:
         _refuse_retired(site.name)
     body = b"".join(stream_posters([site], layout, program_reference=reference))
-    filename = f"ap-phich-{_slug(site.name) or 'diem-qr'}-{site.code}-{layout}.pdf"
+    filename = f"ap-phich-{slug(site.name) or 'diem-qr'}-{site.code}-{layout}.pdf"
     mark_posters_printed([site.id])
     db.session.commit()
     return pdf_response(body, filename)
@@ -192,7 +189,7 @@ def _filtered_sites() -> tuple[Sequence[int], str]:
         printed=request.form.get("printed") or None,
         activity=request.form.get("activity") or None,
     )
-    return ids, _slug(unit.name) or "don-vi"
+    return ids, slug(unit.name) or "don-vi"
 
 
 @bp.post("/sites/posters")

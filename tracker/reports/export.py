@@ -1,8 +1,9 @@
 """A program's tasks as a spreadsheet: one row builder over progress.evaluate_program's ProgramState, and two
 writers (XLSX, CSV) that share it. Every figure comes from the evaluation; nothing is recomputed here.
 
-Text typed by users may start like a formula ("=HYPERLINK(…)"); spreadsheets would run it, so such text cells
-get a leading apostrophe. Numbers are written as numbers and are never touched.
+Text typed by users may start like a formula ("=HYPERLINK(…)"); spreadsheets would run it, so the XLSX keeps all
+text in text cells holding exactly what was typed (imports.xlsx_row) and the CSV gives such text a leading
+apostrophe (imports.safe_cell). Numbers are written as numbers and are never touched.
 """
 
 import csv
@@ -19,7 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tracker.formatting import number, percent, vn_date
-from tracker.imports import safe_cell as safe_text  # one formula guard for every spreadsheet written
+from tracker.imports import safe_cell as safe_text  # one formula guard for every CSV written
+from tracker.imports import xlsx_row
 from tracker.programs.models import Lifecycle, Program, Task
 from tracker.programs.progress import ProgramState, TaskState, evaluate_program, local_today
 
@@ -161,10 +163,10 @@ def to_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Tiến độ")[:31]
-    sheet.append([safe_text(report.title)])
+    xlsx_row(sheet, [report.title])
     sheet["A1"].font = Font(bold=True, size=14)
     for line in report.lines:
-        sheet.append([safe_text(line)])
+        xlsx_row(sheet, [line])
     sheet.append([])
     sheet.append([str(h) for h in HEADERS])
     header_row = sheet.max_row
@@ -176,21 +178,21 @@ def to_xlsx(report: Report) -> bytes:
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     top = Alignment(vertical="top", wrap_text=True)
     for row in report.rows:
-        sheet.append(
+        cells = xlsx_row(
+            sheet,
             [
                 row.number,
-                safe_text(row.title),
-                safe_text(row.owner),
-                safe_text(row.responsible),
+                row.title,
+                row.owner,
+                row.responsible,
                 row.deadline,
                 float(row.target) if row.target is not None else None,
                 float(row.value) if row.value is not None else None,
                 float(row.achievement) if row.achievement is not None else None,
-                safe_text(row.status),
-                safe_text(row.note),
-            ]
+                row.status,
+                row.note,
+            ],
         )
-        cells = sheet[sheet.max_row]
         for cell in cells:
             cell.alignment = top
         cells[1].alignment = Alignment(vertical="top", wrap_text=True, indent=row.depth)

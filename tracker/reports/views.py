@@ -4,11 +4,11 @@ import re
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort
-from unidecode import unidecode
 
 from tracker.auth.access import EVERYONE, allow, load_in_scope
 from tracker.programs.models import Program
 from tracker.reports import export
+from tracker.text import slug
 
 bp = Blueprint("reports", __name__)
 
@@ -23,8 +23,7 @@ def _program(program_id: int) -> Program:
 
 def filenames(program: Program, extension: str) -> tuple[str, str]:
     """(ASCII-safe name for old clients, the real name in UTF-8) of a program's export."""
-    slug = re.sub(r"[^a-z0-9]+", "-", unidecode(program.title).lower()).strip("-")[:60].rstrip("-")
-    ascii_name = f"{slug or 'chuong-trinh'}-{program.id}.{extension}"
+    ascii_name = f"{slug(program.title, 60) or 'chuong-trinh'}-{program.id}.{extension}"
     real = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", program.title).strip(" .-")[:100] or ascii_name
     return ascii_name, f"{real}.{extension}"
 

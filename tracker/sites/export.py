@@ -1,6 +1,7 @@
 """The site registry (điểm QR) as a spreadsheet, XLSX or CSV: every site the list's filters find, under the import
-template's Vietnamese headers in its order (so a file may be corrected and imported again), then read-only
-columns: status, the day a poster was first printed, check-ins.
+template's Vietnamese headers in its order, then read-only columns: status, the day a poster was first printed,
+check-ins. The import declares those as headers it skips (sites.imports.READ_ONLY_HEADERS), so a file may be
+corrected and imported again as it is.
 
 Names and addresses are typed by people and may start like a formula ("=HYPERLINK(…)"): the XLSX keeps them as
 text cells holding exactly what was typed (imports.xlsx_row), the CSV gives them a leading apostrophe
@@ -8,12 +9,10 @@ text cells holding exactly what was typed (imports.xlsx_row), the CSV gives them
 """
 
 import io
-import re
 from datetime import UTC, date, datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -24,19 +23,13 @@ from tracker.imports import csv_file, xlsx_row
 from tracker.programs.progress import local_day
 from tracker.sites import queries
 from tracker.sites.codes import grouped
-from tracker.sites.imports import COLUMNS
+from tracker.sites.imports import COLUMNS, READ_ONLY_HEADERS
 from tracker.sites.models import Site
-from tracker.text import fold
+from tracker.text import slug
 from tracker.units.models import Unit
 from tracker.units.services import unit_ref
 
-READ_ONLY = (
-    (_l("Trạng thái"), 16),
-    (_l("Ngày in áp phích"), 14),
-    (_l("Tổng lượt quét"), 12),
-    (_l("Lượt quét 30 ngày"), 12),
-    (_l("Lần quét gần nhất"), 18),
-)
+READ_ONLY = tuple(zip(READ_ONLY_HEADERS, (16, 14, 12, 12, 18), strict=True))  # (header, width): the import skips them
 DAY, MOMENT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
 
 
@@ -105,5 +98,5 @@ def site_file(stmt, fmt: str, today: date) -> bytes:
 
 def file_name(unit: Unit | None, today: date) -> str:
     """diem-qr-<unit>-<yyyymmdd>, ASCII, without extension ("tat-ca" for every unit)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(unit.name)).strip("-")[:50].rstrip("-") if unit is not None else ""
-    return f"diem-qr-{slug or 'tat-ca'}-{today:%Y%m%d}"
+    name = slug(unit.name) if unit is not None else ""
+    return f"diem-qr-{name or 'tat-ca'}-{today:%Y%m%d}"

@@ -73,6 +73,15 @@ COLUMNS = (
         _l("Để trống để đăng ký điểm mới; ghi mã của một điểm đã có của đơn vị để sửa điểm đó."),
     ),
 )
+# The columns the registry export (tracker.sites.export) writes after COLUMNS: an exported file imports as is, these
+# read back as nothing.
+READ_ONLY_HEADERS = (
+    _l("Trạng thái"),
+    _l("Ngày in áp phích"),
+    _l("Tổng lượt quét"),
+    _l("Lượt quét 30 ngày"),
+    _l("Lần quét gần nhất"),
+)
 
 
 def _kinds() -> dict[str, SiteKind]:
@@ -100,6 +109,7 @@ class SiteImport:
 
     kind = "sites"
     columns = COLUMNS
+    ignored_headers = READ_ONLY_HEADERS
 
     def __init__(self, user: User | None, unit: Unit | None = None):
         self.user = user
