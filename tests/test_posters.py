@@ -324,21 +324,23 @@ def test_the_stream_reads_outside_the_sqlite_write_lock(app, client, auth, users
     sites = [create_site(ward, f"Chợ {n}") for n in range(3)]
     db.session.commit()
     response, chunks = start_bulk(client, auth, sites, monkeypatch)
-    head = next(chunks) + next(chunks)  # the first page is out: the stream's transaction has read the sites
-    phone = sqlite3.connect(sa.make_url(database_url).database, timeout=0.2, isolation_level=None)
     try:
-        started = time.monotonic()
-        phone.execute("BEGIN IMMEDIATE")  # what a check-in does: take the write lock (fails if the stream holds it)
-        phone.execute(
-            "INSERT INTO checkins (site_id, at, device_hash) VALUES (?, ?, ?)",
-            (sites[0].id, utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"), "b" * 64),
-        )
-        phone.execute("COMMIT")
-        assert time.monotonic() - started < 1
+        head = next(chunks) + next(chunks)  # the first page is out: the stream's transaction has read the sites
+        phone = sqlite3.connect(sa.make_url(database_url).database, timeout=0.2, isolation_level=None)
+        try:
+            started = time.monotonic()
+            phone.execute("BEGIN IMMEDIATE")  # as a check-in: take the write lock (fails if the stream holds it)
+            phone.execute(
+                "INSERT INTO checkins (site_id, at, device_hash) VALUES (?, ?, ?)",
+                (sites[0].id, utcnow().strftime("%Y-%m-%d %H:%M:%S.%f"), "b" * 64),
+            )
+            phone.execute("COMMIT")
+            assert time.monotonic() - started < 1
+        finally:
+            phone.close()
+        body = head + b"".join(chunks)
     finally:
-        phone.close()
-    body = head + b"".join(chunks)
-    response.close()
+        response.close()
     assert len(read_pdf(body)) == 3
     assert printed_ids() == sorted(s.id for s in sites)
     assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 1
