@@ -216,6 +216,30 @@ def test_check_in_finds_the_site_and_counts_once_per_30_minutes(app, site):
     assert count() == 2
 
 
+def test_the_insert_itself_counts_a_phone_once_when_its_requests_race(app, site, monkeypatch):
+    """Two requests of one phone may both find no earlier check-in; the INSERT checks again, so one counts and the
+    other is answered as a repeat. Here every SELECT is blind to earlier check-ins, as the racing one was."""
+    from sqlalchemy import null
+
+    device = checkin.device_hash(checkin.new_device_token(), app.secret_key)
+    first = checkin.check_in(db.session.connection(), site.code, device)[1]
+    blind = checkin._CARD_AND_LAST.with_only_columns(*list(checkin._CARD_AND_LAST.selected_columns)[:5], null())
+    blind = blind.where(checkin._sites.c.code == checkin.bindparam("code"))
+    monkeypatch.setattr(checkin, "_CARD_AND_LAST_BY_CODE", blind)
+    monkeypatch.setattr(checkin, "_CARD_AND_LAST_BY_CODE_PG", blind)
+    found, second = checkin.check_in(db.session.connection(), site.code, device)
+    db.session.commit()
+    assert not first.repeat and second.repeat and found.card.id == site.id
+    assert count() == 1
+    # A site retired since the SELECT counts nothing either: the INSERT reads its status.
+    sites.set_status(site, "retired", expected_version=None)
+    db.session.commit()
+    other = checkin.device_hash(checkin.new_device_token(), app.secret_key)
+    values = {"site_id": site.id, "at": utcnow(), "device_hash": other, "phone": None, "since": utcnow()}
+    assert db.session.connection().execute(checkin._INSERT_UNLESS_RECENT, values).rowcount == 0
+    assert count() == 1
+
+
 def test_a_request_that_already_opened_a_transaction_checks_in_on_its_connection(app, site):
     """The POST records on a connection of its own, unless the request's session holds a transaction: on SQLite a
     second connection would wait for that one's write lock (a POST begins IMMEDIATE) and fail after the timeout."""

@@ -138,9 +138,15 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# An execution option of a SQLite connection whose statements each commit on their own (no BEGIN is sent: the
+# driver is in autocommit, see _sqlite_on_connect). Not SQLAlchemy's isolation_level="AUTOCOMMIT": resetting that
+# when the connection goes back to the pool would turn the driver's own implicit transactions back on.
+STATEMENT_AT_A_TIME = "tracker_statement_at_a_time"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite" or conn.get_execution_options().get(STATEMENT_AT_A_TIME, False):
         return
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another writer
     # committed in between; writers take the lock up front and wait their turn (busy_timeout) instead.

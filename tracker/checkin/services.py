@@ -44,6 +44,24 @@ _OF_DEVICE_SINCE = (
 )
 _LAST_OF_DEVICE = select(func.max(_checkins.c.at)).where(_checkins.c.site_id == bindparam("site_id"), *_OF_DEVICE_SINCE)
 _INSERT = insert(_checkins)
+_RECENT_OF_DEVICE = select(_checkins.c.id).where(_checkins.c.site_id == bindparam("site_id"), *_OF_DEVICE_SINCE)
+# The INSERT itself checks that the site is active and that this device has no check-in there within the window,
+# so a check-in is counted once even when two requests of one phone race, and on SQLite (in autocommit) the write
+# lock is held for this one statement only.
+_INSERT_UNLESS_RECENT = _INSERT.from_select(
+    ["site_id", "at", "device_hash", "phone"],
+    select(
+        bindparam("site_id", type_=_checkins.c.site_id.type),
+        bindparam("at", type_=_checkins.c.at.type),
+        bindparam("device_hash", type_=_checkins.c.device_hash.type),
+        bindparam("phone", type_=_checkins.c.phone.type),
+    ).where(
+        select(_sites.c.id)
+        .where(_sites.c.id == bindparam("site_id"), _sites.c.status == SiteStatus.ACTIVE.value)
+        .exists(),
+        ~_RECENT_OF_DEVICE.exists(),
+    ),
+).execution_options(preserve_rowcount=True)  # an INSERT's rowcount is kept only when asked for (psycopg)
 # The site's card and this device's last check-in there within the window, in one round trip.
 _CARD_AND_LAST = select(
     _sites.c.id,
@@ -81,12 +99,18 @@ class Recorded:
 
 
 def check_in(
-    connection: Connection, typed: str, device: str, phone: str | None = None, now: datetime | None = None
+    connection: Connection,
+    typed: str,
+    device: str,
+    phone: str | None = None,
+    now: datetime | None = None,
+    *,
+    _again: bool = True,
 ) -> tuple[Found, Recorded | None]:
     """(Found, Recorded or None): the site a code names and, when it is active, this device's check-in there,
     counted once per REPEAT_WINDOW; find_site then record_checkin in two statements instead of three (a miss
-    costs one more, on the rotated codes, as in find_site). On any connection in a transaction (a session's, or
-    `db.engine.begin()`); the caller commits."""
+    costs one more, on the rotated codes, as in find_site). On any connection: in a transaction (a session's, or
+    `db.engine.begin()`), which the caller commits, or in autocommit, each statement on its own."""
     code = normalize(typed)
     if code is None:
         return Found(None, False), None
@@ -104,8 +128,13 @@ def check_in(
     found = Found(SiteCard(site_id, name, address or "", unit_name), False)
     if earlier is not None:
         return found, Recorded(earlier, True)
-    connection.execute(_INSERT, {"site_id": site_id, "at": now, "device_hash": device, "phone": phone})
-    return found, Recorded(now, False)
+    values = {"site_id": site_id, "at": now, "device_hash": device, "phone": phone, "since": now - REPEAT_WINDOW}
+    if connection.execute(_INSERT_UNLESS_RECENT, values).rowcount == 1:
+        return found, Recorded(now, False)
+    if not _again:  # raced twice in a row: whatever counted meanwhile was this phone's, so nothing more is
+        return found, Recorded(now, True)
+    # Since the SELECT, another request of this phone counted here, or the site was retired: ask again (once).
+    return check_in(connection, typed, device, phone, now, _again=False)
 
 
 def find_site(typed: str) -> Found:

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 
 from tracker.auth.access import public
 from tracker.checkin import limits, services
+from tracker.db import STATEMENT_AT_A_TIME
 from tracker.errors import ValidationError
 from tracker.extensions import db, skips_limiter
 from tracker.sites.codes import normalize
@@ -114,12 +115,17 @@ def _page(card, token: str, new: bool, status: int = 200, phone: str = "", error
 def _check_in(code: str, device: str, phone: str | None):
     """services.check_in, committed. On a connection of its own, without an ORM session to set up and tear down,
     unless this request already opened a transaction on the session: then on that one (a second connection
-    would wait for the first's write lock on SQLite)."""
+    would wait for the first's write lock on SQLite). On SQLite that connection runs in autocommit: the write lock,
+    which every check-in of every worker takes in turn, is held for the INSERT alone, not around the SELECT too."""
     if db.session.registry.has() and db.session.registry().in_transaction():
         done = services.check_in(db.session.connection(), code, device, phone)
         db.session.commit()
         return done
-    with db.engine.begin() as connection:
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        with engine.connect().execution_options(**{STATEMENT_AT_A_TIME: True}) as connection:
+            return services.check_in(connection, code, device, phone)
+    with engine.begin() as connection:
         return services.check_in(connection, code, device, phone)
 
 
