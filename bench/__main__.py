@@ -1,10 +1,12 @@
 """`make bench`: generate the province at 1/100 and full scale, measure the pages, print the bars; then the public
-hot paths under gunicorn and wrk (bench/checkin.py: check-in POST and QR SVG throughput against a bare route).
+hot paths under gunicorn and wrk (bench/checkin.py: check-in POST and QR SVG throughput against a bare route); then
+the posters (bench/posters.py: 600 and 6,000 A4 posters, time, peak memory, WeasyPrint for comparison).
 
-Environment: BENCH_ONLY=pages|checkin runs one part; BENCH_SCALE_ONLY=small|full runs one scale of the pages;
-TRACKER_BENCH_POSTGRES_URL (else TRACKER_TEST_POSTGRES_URL) adds a PostgreSQL run; BENCH_REUSE=1 measures the
-databases of the previous run instead of generating them again (the check-in part builds its small database each
-time). A failed bar is reported, not an error: the exit status is non-zero only when the benchmark itself breaks.
+Environment: BENCH_ONLY=pages|checkin|posters (or several, comma-separated) runs those parts; BENCH_SCALE_ONLY=
+small|full runs one scale of the pages; TRACKER_BENCH_POSTGRES_URL (else TRACKER_TEST_POSTGRES_URL) adds a
+PostgreSQL run; BENCH_REUSE=1 measures the databases of the previous run instead of generating them again (the
+check-in and poster parts build their small databases each time). A failed bar is reported, not an error: the exit
+status is non-zero only when the benchmark itself breaks.
 """
 
 import json
@@ -20,13 +22,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import checkin, generate, pages
+from bench import checkin, generate, pages, posters
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
 TIME_RATIO = 3
 PROVINCE_MS = 300
 PROFILED = 3  # requests profiled for each page that misses a time bar
+PARTS = {"pages": "backends", "checkin": "checkin", "posters": "posters"}  # part → its key in results.json
 _PG_PARAM = re.compile(r"%\(\w+\)s(?:::(?:INTEGER|VARCHAR|DATE|NUMERIC|BOOLEAN|TIMESTAMP WITHOUT TIME ZONE))?")
 _IN_LIST = re.compile(r"IN \(\?(?:, \?)*\)")
 _COLUMNS = re.compile(r"^SELECT .{60,}? FROM ")
@@ -202,21 +205,20 @@ def profile_failures(backend: str, url: str, full: dict[str, pages.PageResult], 
 
 def parts() -> set[str]:
     only = {part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()}
-    if only - {"pages", "checkin"}:
-        raise SystemExit(f"BENCH_ONLY takes pages and/or checkin, not {os.environ['BENCH_ONLY']!r}")
-    return only or {"pages", "checkin"}
+    if only - set(PARTS):
+        raise SystemExit(f"BENCH_ONLY takes {', '.join(PARTS)} (comma-separated), not {os.environ['BENCH_ONLY']!r}")
+    return only or set(PARTS)
 
 
 def carry_over(report: dict, chosen: set[str]) -> None:
     """With BENCH_ONLY, the part not run keeps its figures of the previous results.json (marked as such)."""
     path = OUT / "results.json"
-    if chosen == {"pages", "checkin"} or not path.exists():
+    if chosen == set(PARTS) or not path.exists():
         return
     previous = json.loads(path.read_text())
-    kept = {"pages": "backends", "checkin": "checkin"}
-    for part in {"pages", "checkin"} - chosen:
-        if previous.get(kept[part]):
-            report[kept[part]] = previous[kept[part]]
+    for part in set(PARTS) - chosen:
+        if previous.get(PARTS[part]):
+            report[PARTS[part]] = previous[PARTS[part]]
             report.setdefault("carried_over", {})[part] = previous.get("started_at")
 
 
@@ -262,6 +264,9 @@ def run() -> int:
         printed += ["", *lines]
     if "checkin" in chosen:
         report["checkin"], lines = checkin.run()
+        printed += lines
+    if "posters" in chosen:
+        report["posters"], lines = posters.run()
         printed += lines
     carry_over(report, chosen)
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
