@@ -142,6 +142,22 @@ def test_session_cookie_flags(client, users):
     assert re.search(r"Expires=", cookie)  # permanent session, limited to a working day
 
 
+def test_the_session_lasts_a_working_day_from_sign_in_not_from_the_last_page(app, client, auth, users):
+    """A page view neither renews nor re-sends the cookie; one signed more than 10 hours ago is refused."""
+    from datetime import timedelta
+    from unittest import mock
+
+    assert auth.login("viewer").status_code == 302
+    assert client.get("/").status_code == 200  # the first page keeps a CSRF secret in the session
+    page = client.get("/")
+    assert page.status_code == 200
+    assert not [h for h in page.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    later = app.permanent_session_lifetime + timedelta(minutes=1)
+    real_time = __import__("time").time
+    with mock.patch("itsdangerous.timed.time.time", lambda: real_time() + later.total_seconds()):
+        assert client.get("/").status_code == 302
+
+
 def test_cookies_are_secure_when_deployed_with_https(database_url, tmp_path):
     from tests.conftest import base_config
     from tracker import create_app

@@ -6,8 +6,11 @@ from datetime import timedelta
 DATABASE_URL = None
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
-# A working day: a session cookie older than this is refused.
+# A working day: a session cookie older than this is refused. Counted from when the session last changed (signing
+# in, a flashed message), not renewed by every request: a copied cookie does not live forever on a busy desk, and
+# a page view does not pay for re-signing the cookie.
 PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+SESSION_REFRESH_EACH_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Set TRACKER_HTTPS=true behind TLS: cookies become Secure and URLs are built with https.

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, bindparam, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import audit
@@ -117,8 +117,12 @@ def logout(user: User) -> None:
     audit.record("logout", "users", user.id)
 
 
+# Every signed-in request asks this: the statement is built once.
+_BY_SESSION_TOKEN = select(User).where(User.session_token == bindparam("token"), User.is_active.is_(True))
+
+
 def user_by_session_token(token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == token, User.is_active.is_(True)))
+    return db.session.scalar(_BY_SESSION_TOKEN, {"token": token})
 
 
 def issue_api_token(user: User, name: str = "") -> str:
