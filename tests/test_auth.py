@@ -217,3 +217,12 @@ def test_users_create_refuses_bad_input(runner, app, users, args, stdin, message
     assert result.exit_code != 0
     assert message in result.output
     assert db.session.scalar(select(func.count(User.id))) == before
+
+
+def test_random_passwords_always_pass_the_strength_rule(monkeypatch):
+    """`init` prints a random admin password: a draw the rule refuses (letters only) is drawn again."""
+    from tracker.auth import passwords
+
+    draws = iter(["abcdefghijklmnop", "ABCDEFGHIJKLMNOP", "abcd-EFGH_ijk123"])
+    monkeypatch.setattr(passwords.secrets, "token_urlsafe", lambda n: next(draws))
+    assert passwords.random_password("admin") == "abcd-EFGH_ijk123"

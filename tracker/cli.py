@@ -1,7 +1,5 @@
 """Registers the command groups; each area keeps its own commands next to its services."""
 
-import secrets
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -10,6 +8,7 @@ from tracker import audit
 from tracker.auth import services as accounts
 from tracker.auth.cli import users_cli
 from tracker.auth.models import Role, User
+from tracker.auth.passwords import random_password
 from tracker.checkin.cli import checkins_cli
 from tracker.extensions import db
 from tracker.programs.cli import tasks_cli
@@ -35,7 +34,7 @@ def init_command(no_demo):
         build_demo()
     password = None
     if not db.session.scalar(select(func.count(User.id)).where(User.role == Role.ADMIN)):
-        password = secrets.token_urlsafe(12)
+        password = random_password("admin")
         accounts.create_user("admin", password, Role.ADMIN, None, "Quản trị hệ thống")
     db.session.commit()
     if password:

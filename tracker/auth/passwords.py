@@ -1,5 +1,7 @@
 """Password hashing (argon2id) and the strength rule."""
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
@@ -39,3 +41,12 @@ def password_problem(password: str, username: str = "") -> str | None:
     if password.isdigit() or password.isalpha():
         return _("Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt.")
     return None
+
+
+def random_password(username: str = "") -> str:
+    """A random password of 16 URL-safe characters (96 bits) that the strength rule accepts: a draw of letters
+    only (about 1 in 28) is drawn again."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password_problem(password, username) is None:
+            return password
