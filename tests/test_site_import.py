@@ -180,6 +180,12 @@ def test_ten_thousand_rows_import_in_reasonable_time(app, ward, capsys):
     db.session.commit()
     done = time.perf_counter()
     assert site_count() == 10_000
+    # Written a batch at a time, each site still has its own code and its own audit event.
+    from tracker.audit import AuditEvent
+
+    assert db.session.scalar(select(func.count(func.distinct(Site.code)))) == 10_000
+    created = select(func.count(AuditEvent.id)).where(AuditEvent.entity == "sites", AuditEvent.action == "create")
+    assert db.session.scalar(created) == 10_000
     with capsys.disabled():
         print(
             f"\n10,000 sites on {db.engine.dialect.name}: check {checked - started:.1f}s, write {done - checked:.1f}s"

@@ -20,7 +20,7 @@ from tracker.extensions import db
 from tracker.imports import UPDATE, Column, RowResult
 from tracker.sites.codes import grouped, normalize
 from tracker.sites.models import Site, SiteKind, SiteStatus
-from tracker.sites.services import SiteFields, check_fields, create_site, update_site
+from tracker.sites.services import SiteFields, check_fields, create_site, unique_codes, update_site
 from tracker.text import fold
 from tracker.units.models import Unit
 
@@ -114,6 +114,7 @@ class SiteImport:
     def __init__(self, user: User | None, unit: Unit | None = None):
         self.user = user
         self.unit = unit
+        self._codes: list[str] = []  # drawn for the new sites, not yet given
 
     # --- lookups, one query per chunk ---
 
@@ -192,9 +193,13 @@ class SiteImport:
         self._warn_same_names(named)
 
     def apply_row(self, row: RowResult) -> None:
+        """New sites go to the database CHUNK at a time: drawing the next CHUNK codes flushes the ones added (one
+        INSERT and one audit INSERT for them all), and the caller's commit the last."""
         unit, site, fields = row.target
         if site is None:
-            create_site(unit, fields)
+            if not self._codes:
+                self._codes = unique_codes(CHUNK)
+            create_site(unit, fields, code=self._codes.pop(), flush=False)
         else:
             update_site(site, fields, expected_version=None)
 
