@@ -228,6 +228,14 @@ def test_the_image_by_code_is_public_and_kept_by_any_cache_for_a_year(app, clien
     assert by_site.get_etag() == (tag, False)
     assert by_site.data == public.data
 
+    # One copy for everyone in a shared cache: no Vary on the cookies, none set, even for a signed-in visitor;
+    # a page that does read the session still says so.
+    signed_in = by_code(client, site.code, fmt)
+    assert "cookie" not in signed_in.headers.get("Vary", "").lower()
+    assert "Set-Cookie" not in signed_in.headers
+    assert "cookie" not in public.headers.get("Vary", "").lower()
+    assert "Cookie" in client.get(f"/sites/{site.id}").headers.get("Vary", "")
+
 
 def test_the_png_by_code_checks_in_at_its_site(app, client, ward):
     site = create_site(ward)

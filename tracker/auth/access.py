@@ -35,6 +35,13 @@ def public(view):
     return view
 
 
+def same_for_everyone(view):
+    """Mark a public view whose response does not depend on the visitor's cookies, so shared caches may keep one
+    copy for everyone (no `Vary: Cookie`, see tracker.auth.setup.SessionInterface)."""
+    view.same_for_everyone = True
+    return view
+
+
 def in_scope(user: User, unit_id: int | None) -> bool:
     """True when the unit is the user's unit, under it, or merged into something under it."""
     if user.role == Role.ADMIN:

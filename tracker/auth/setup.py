@@ -1,6 +1,7 @@
 """Wires Flask-Login, the bearer-token loader and the deny-by-default guard into the app."""
 
 from flask import abort, current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -13,7 +14,19 @@ from tracker.extensions import csrf, login_manager
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a view marked `same_for_everyone` gets no `Vary: Cookie`. Flask adds it
+    whenever anything touched the session, and Flask-Login touches it after every request: a shared cache (nginx,
+    a CDN) would then keep one copy per visitor's cookies, or none, of an image that is the same for all."""
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if getattr(app.view_functions.get(request.endpoint), "same_for_everyone", False):
+            response.vary.discard("Cookie")
+
+
 def init_app(app) -> None:
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Hãy đăng nhập để tiếp tục.")

@@ -17,7 +17,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
-from tracker.auth.access import EVERYONE, STAFF, allow, check_scope, in_scope, load_in_scope, public
+from tracker.auth.access import (
+    EVERYONE,
+    STAFF,
+    allow,
+    check_scope,
+    in_scope,
+    load_in_scope,
+    public,
+    same_for_everyone,
+)
 from tracker.auth.models import Role
 from tracker.db import MAX_ID, reads_only
 from tracker.errors import ValidationError, abort_with
@@ -61,6 +70,7 @@ def image_response(site: Site, fmt: str) -> Response:
 @bp.get("/qr/<code>.svg", defaults={"fmt": "svg"})
 @bp.get("/qr/<code>.png", defaults={"fmt": "png"})
 @public
+@same_for_everyone
 @skips_limiter
 def by_code(code: str, fmt: str):
     """The QR of an active site's code, for anyone and any cache; the same 404 and 410 as its check-in page.
