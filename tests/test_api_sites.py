@@ -106,7 +106,7 @@ def test_a_site_reads_with_its_fields_and_check_in_counts(client, users, ward, r
     site = registry["market"]
     now = utcnow()
     for n, days in enumerate((0, 3, 10, 45)):
-        checkin.record_checkin(site.id, f"device-{n}", now=now - timedelta(days=days, minutes=1))
+        checkin.check_in(db.session.connection(), site.code, f"device-{n}", now=now - timedelta(days=days, minutes=1))
     db.session.commit()
     response = client.get(f"/api/v1/sites/{site.id}", headers=bearer(users["viewer"]))
     assert response.status_code == 200

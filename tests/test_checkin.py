@@ -187,10 +187,14 @@ def test_the_stored_hash_is_keyed_with_the_secret_not_the_cookie(app, client, si
 def test_a_repeat_after_30_minutes_counts_again(app, site):
     device = checkin.device_hash(checkin.new_device_token(), app.secret_key)
     start = utcnow() - timedelta(hours=2)
-    assert not checkin.record_checkin(site.id, device, now=start).repeat
-    repeat = checkin.record_checkin(site.id, device, now=start + timedelta(minutes=29))
+
+    def at(minutes: int):
+        return checkin.check_in(db.session.connection(), site.code, device, now=start + timedelta(minutes=minutes))[1]
+
+    assert not at(0).repeat
+    repeat = at(29)
     assert repeat.repeat and repeat.at == start
-    assert not checkin.record_checkin(site.id, device, now=start + timedelta(minutes=31)).repeat
+    assert not at(31).repeat
     db.session.commit()
     assert count() == 2
 
@@ -336,8 +340,9 @@ def test_purge_forgets_phones_older_than_the_retention_and_keeps_the_counts(app,
     app.config["CHECKIN_RETENTION_DAYS"] = 21
     now = utcnow()
     for n, days in enumerate((30, 22, 20, 1)):
-        checkin.record_checkin(site.id, f"device-{n}", phone=f"091234567{n}", now=now - timedelta(days=days))
-    checkin.record_checkin(site.id, "no-phone", now=now - timedelta(days=40))
+        at = now - timedelta(days=days)
+        checkin.check_in(db.session.connection(), site.code, f"device-{n}", phone=f"091234567{n}", now=at)
+    checkin.check_in(db.session.connection(), site.code, "no-phone", now=now - timedelta(days=40))
     db.session.commit()
     result = runner.invoke(args=["checkins", "purge"])
     assert result.exit_code == 0, result.output

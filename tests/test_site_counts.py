@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select, update
 
 from tests import factories
-from tracker.checkin.services import record_checkin
+from tracker.checkin.services import check_in
 from tracker.extensions import db
 from tracker.sites.codes import new_code
 from tracker.sites.models import CheckIn, Site, SiteActivity, SiteCount, SiteStatus
@@ -69,9 +69,9 @@ def test_the_kept_counts_follow_every_kind_of_change(app, province, ward):
         ]
     )
     db.session.commit()
-    record_checkin(shop.id, "d", now=NOW - timedelta(hours=1))
-    record_checkin(shop.id, "e", now=NOW)
-    record_checkin(school.id, "f", now=NOW - timedelta(days=50))  # older than the school's latest: no move
+    check_in(db.session.connection(), shop.code, "d", now=NOW - timedelta(hours=1))
+    check_in(db.session.connection(), shop.code, "e", now=NOW)
+    check_in(db.session.connection(), school.code, "f", now=NOW - timedelta(days=50))  # older than its latest
     db.session.commit()
     assert kept() == recount()
 

@@ -42,7 +42,6 @@ _OF_DEVICE_SINCE = (
     _checkins.c.device_hash == bindparam("device_hash"),
     _checkins.c.at > bindparam("since", type_=_checkins.c.at.type),
 )
-_LAST_OF_DEVICE = select(func.max(_checkins.c.at)).where(_checkins.c.site_id == bindparam("site_id"), *_OF_DEVICE_SINCE)
 _INSERT = insert(_checkins)
 _RECENT_OF_DEVICE = select(_checkins.c.id).where(_checkins.c.site_id == bindparam("site_id"), *_OF_DEVICE_SINCE)
 # The INSERT itself checks that the site is active and that this device has no check-in there within the window,
@@ -72,7 +71,9 @@ _CARD_AND_LAST = select(
     select(func.max(_checkins.c.at)).where(_checkins.c.site_id == _sites.c.id, *_OF_DEVICE_SINCE).scalar_subquery(),
 ).join(_units, _units.c.id == _sites.c.unit_id)
 _CARD_AND_LAST_BY_CODE = _CARD_AND_LAST.where(_sites.c.code == bindparam("code"))
-# PostgreSQL: the same, also turning synchronous commit off for this transaction (see _no_wal_wait) in the same trip.
+# PostgreSQL: the same, also turning synchronous commit off for this transaction in the same trip: the commit does not
+# wait for the WAL flush. A server crash may lose the last moment's check-ins (anonymous counts), never corrupt
+# anything; waiting would dominate the cost of this request.
 _CARD_AND_LAST_BY_CODE_PG = _CARD_AND_LAST_BY_CODE.add_columns(func.set_config("synchronous_commit", "off", True))
 
 
@@ -108,8 +109,8 @@ def check_in(
     _again: bool = True,
 ) -> tuple[Found, Recorded | None]:
     """(Found, Recorded or None): the site a code names and, when it is active, this device's check-in there,
-    counted once per REPEAT_WINDOW; find_site then record_checkin in two statements instead of three (a miss
-    costs one more, on the rotated codes, as in find_site). On any connection: in a transaction (a session's, or
+    counted once per REPEAT_WINDOW, in two statements (a miss costs one more, on the rotated codes, as in
+    find_site). On any connection: in a transaction (a session's, or
     `db.engine.begin()`), which the caller commits, or in autocommit, each statement on its own."""
     code = normalize(typed)
     if code is None:
@@ -180,27 +181,6 @@ def clean_phone(raw: str | None) -> str | None:
             {"phone": _("Số điện thoại không hợp lệ: nhập 10 chữ số bắt đầu bằng 0 (ví dụ 0912 345 678) hoặc +84.")}
         )
     return typed
-
-
-def record_checkin(site_id: int, device: str, phone: str | None = None, now: datetime | None = None) -> Recorded:
-    """Count a check-in of one device (its hash) at a site, once per REPEAT_WINDOW."""
-    now = now or utcnow()
-    connection = db.session.connection()
-    earlier = connection.execute(
-        _LAST_OF_DEVICE, {"site_id": site_id, "device_hash": device, "since": now - REPEAT_WINDOW}
-    ).scalar()
-    if earlier is not None:
-        return Recorded(earlier, True)
-    if connection.dialect.name == "postgresql":
-        _no_wal_wait(connection)
-    connection.execute(_INSERT, {"site_id": site_id, "at": now, "device_hash": device, "phone": phone})
-    return Recorded(now, False)
-
-
-def _no_wal_wait(connection) -> None:
-    """PostgreSQL: do not wait for the WAL flush at commit. A server crash may lose the last moment's check-ins
-    (anonymous counts), never corrupt anything; waiting would dominate the cost of this request."""
-    connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def purge_phones(retention_days: int, now: datetime | None = None) -> int:
