@@ -139,7 +139,7 @@ def check_in(
 
 
 def find_site(typed: str) -> Found:
-    """The site a scanned or typed code names, case and dashes ignored (as sites.services.find_by_code).
+    """The site a scanned or typed code names, case and dashes ignored.
 
     One indexed SELECT; a miss costs a second one, on the rotated codes."""
     code = normalize(typed)

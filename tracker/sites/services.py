@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tracker.db import utcnow
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
-from tracker.sites.codes import new_code, normalize
+from tracker.sites.codes import new_code
 from tracker.sites.models import RetiredSiteCode, Site, SiteKind, SiteStatus
 from tracker.text import clean, fold
 from tracker.units.models import Unit
@@ -118,23 +118,6 @@ def rotate_code(site: Site, *, expected_version: int | None = None) -> str:
     site.poster_printed_at = None  # the printed posters carry the old code
     flush_versioned()
     return site.code
-
-
-@dataclass
-class Lookup:
-    site: Site | None
-    retired: bool  # the code existed but was rotated away: 410
-
-
-def find_by_code(typed: str) -> Lookup:
-    """The site a typed or scanned code names (case and dashes ignored)."""
-    code = normalize(typed)
-    if code is None:
-        return Lookup(None, False)
-    site = db.session.scalar(select(Site).where(Site.code == code))
-    if site is not None:
-        return Lookup(site, False)
-    return Lookup(None, db.session.get(RetiredSiteCode, code) is not None)
 
 
 def mark_posters_printed(site_ids) -> None:
