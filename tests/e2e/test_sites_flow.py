@@ -1,6 +1,7 @@
 """QR check-in points in a real Chromium: an official registers a site through the form and downloads its A4
 poster (a one-page PDF whose QR decodes to the site's URL); the public checks in from a phone at /c/<code>, once per
-device per 30 minutes; the official then sees the counts move on the site page, the list and the dashboard."""
+device per 30 minutes; the official then sees the counts move on the site page, the list and the dashboard; the
+list exports to XLSX with its filters, and the public QR image of a code opens on a phone with no account."""
 
 import io
 import re
@@ -307,3 +308,38 @@ def test_the_counts_move_for_the_official(page, desktop_page, live_server, log_i
     official.goto("/")
     assert _figure(official, "qr-active") == dashboard_active + 1
     assert _figure(official, "qr-registered") == dashboard_registered
+
+
+def test_official_exports_the_list_and_shares_the_public_qr_image(desktop_page, new_context, live_server, log_in):
+    """The list's "Xuất Excel" carries its filters into an XLSX of the sites found; the site page's SVG and PNG
+    links are the public images of the code, which a phone with no account opens and which decode to the site."""
+    import openpyxl
+
+    page = desktop_page
+    tag = _tag()
+    site = _make_site(live_server.app, f"Nhà văn hóa tổ dân phố {tag}", "Tổ dân phố Bãi Bông Tây", kind="other")
+    _make_site(live_server.app, f"Nhà văn hóa tổ dân phố {tag} 2", "Tổ dân phố Bãi Bông Đông", kind="other")
+    log_in(page, "member")
+    page.goto(f"/sites/?q={tag}")
+    with page.expect_download() as info:
+        page.get_by_test_id("site-export-xlsx").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()), read_only=True).active
+    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    names = sorted(row[0] for row in rows[1:] if row and row[0])
+    assert names == [site.name, f"{site.name} 2"]
+    assert any(grouped(site.code) in [str(cell) for cell in row] for row in rows[1:])
+
+    page.goto(f"/sites/{site.id}")
+    svg_link = page.get_by_test_id("qr-image-svg")
+    assert svg_link.get_attribute("href") == f"/qr/{site.code}.svg"
+    with page.expect_download() as info:
+        svg_link.click()
+    svg = Path(info.value.path()).read_bytes()
+    assert svg.startswith(b"<svg") and _payload(site.code).encode() in svg
+
+    phone = new_context().new_page()  # no account, no cookie of the office
+    response = phone.goto(f"/qr/{site.code}.png")
+    assert response.status == 200 and response.headers["cache-control"].startswith("public")
+    assert _decode(Image.open(io.BytesIO(response.body()))) == [_payload(site.code)]
