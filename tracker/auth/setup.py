@@ -20,9 +20,9 @@ class SessionInterface(SecureCookieSessionInterface):
     a CDN) would then keep one copy per visitor's cookies, or none, of an image that is the same for all."""
 
     def save_session(self, app, session, response) -> None:
-        super().save_session(app, session, response)
         if getattr(app.view_functions.get(request.endpoint), "same_for_everyone", False):
-            response.vary.discard("Cookie")
+            session.accessed = False  # what makes Flask add the header; the view itself reads no session
+        super().save_session(app, session, response)
 
 
 def init_app(app) -> None:

@@ -51,7 +51,7 @@ def _image(code: str, fmt: str, cache_control: str) -> Response:
     """The QR of this code as an SVG or PNG response, with its ETag; 304 when the client already has this one.
     Images come from the renderer's cache."""
     tag = render.etag(code, fmt)
-    if request.if_none_match.contains_weak(tag):
+    if "If-None-Match" in request.headers and request.if_none_match.contains_weak(tag):
         response = Response(status=304)
     else:
         data = render.payload(code)
