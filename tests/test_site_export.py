@@ -206,6 +206,24 @@ def test_xlsx_row_keeps_text_as_text_and_numbers_as_numbers():
     ]  # fmt: skip
 
 
+def test_xlsx_row_appends_without_scanning_the_sheet(monkeypatch):
+    """A province exports 60,000 sites: asking the sheet for its last row on every append (a scan of all rows)
+    made that quadratic. Rows land in order, the returned cells are the sheet's own."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = Workbook().active
+
+    def scan(self):
+        raise AssertionError("xlsx_row asked the sheet for its last row")
+
+    monkeypatch.setattr(Worksheet, "max_row", property(scan))
+    for n in range(3):
+        cells = imports.xlsx_row(sheet, [f"dòng {n}", n])
+    monkeypatch.undo()
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["dòng 0", 0], ["dòng 1", 1], ["dòng 2", 2]]
+    assert cells[0] is sheet["A3"]
+
+
 # --- back in through the import ----------------------------------------------------------------------------------
 
 

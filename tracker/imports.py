@@ -43,7 +43,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -89,12 +89,12 @@ def xlsx_row(sheet, values: Sequence[Any]) -> tuple:
     cannot hold) in a text cell, even when it starts like a formula: openpyxl would store "=HYPERLINK(…)" as a
     formula, which Excel runs; as text, Excel shows it and never runs it, and the quote prefix keeps it text when
     edited. Numbers and dates pass unchanged."""
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
-    cells = sheet[sheet.max_row][: len(values)]
+    cells = tuple(Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v) for v in values)
     for cell in cells:
         if isinstance(cell.value, str):
             cell.data_type = "s"
             cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
+    sheet.append(cells)  # built first, then appended: asking the sheet for its last row costs a scan of every row
     return cells
 
 
