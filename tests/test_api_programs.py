@@ -49,7 +49,7 @@ def new_task(**overrides) -> dict:
         "expected_result": "Đạt dự toán được giao",
         "category": "indicator",
         "measure_kind": "amount",
-        "target": "2,94",
+        "target": "2.94",
         "unit_label": "tỷ đồng",
     }
     return fields | overrides
@@ -148,7 +148,7 @@ def test_task_create_update_and_read_the_demo_figures(client, users, program):
 
     added = client.post(
         f"/api/v1/tasks/{task['id']}/updates",
-        json={"value": "4,03", "note": "Quyết toán năm", "evidence_url": "https://example.gov.vn/bc", "version": 1},
+        json={"value": "4.03", "note": "Quyết toán năm", "evidence_url": "https://example.gov.vn/bc", "version": 1},
         headers=headers,
     )
     assert added.status_code == 201, added.json
@@ -202,7 +202,7 @@ def test_target_equal_to_baseline_is_accepted(client, users, program):
     url = f"/api/v1/programs/{program.id}/tasks"
     zero = client.post(url, json=new_task(baseline=0, target=0, measure_kind="count"), headers=headers)
     assert zero.status_code == 201, zero.json
-    flat = client.post(url, json=new_task(baseline="10", target="10,0", measure_kind="count"), headers=headers).json
+    flat = client.post(url, json=new_task(baseline="10", target="10.0", measure_kind="count"), headers=headers).json
     done = client.post(f"/api/v1/tasks/{zero.json['id']}/updates", json={"value": "0"}, headers=headers).json["task"]
     assert (done["progress"], done["achievement"]) == (1, None)
     half = client.post(f"/api/v1/tasks/{flat['id']}/updates", json={"value": 5}, headers=headers).json["task"]
@@ -214,10 +214,13 @@ def test_target_equal_to_baseline_is_accepted(client, users, program):
     [
         ("abc", "không phải là số"),
         ("4,03 tỷ", "không phải là số"),
+        ("4,03", "dấu chấm thập phân"),
+        ("1,234.5", "không ngăn hàng nghìn"),
+        ("1e3", "không phải là số dạng máy đọc"),
         (True, "phải là số"),
         ("-1", "không được âm"),
         (-1, "không được âm"),
-        ("1e20", "quá lớn"),
+        (1e20, "quá lớn"),
         (10**25, "quá lớn"),
         ("NaN", "không phải là số"),
         (None, "Hãy nhập giá trị"),
@@ -255,7 +258,7 @@ def test_cancelled_and_live_linked_tasks_take_no_value(client, users, program):
         ({"measure_kind": None}, "measure_kind", "count"),
         ({"weight": 0}, "weight", "lớn hơn 0"),
         ({"target": "-5", "measure_kind": "count"}, "target", "không được âm"),
-        ({"target": "1e15"}, "target", "quá lớn"),
+        ({"target": 1e15}, "target", "quá lớn"),
         ({"target": "hai"}, "target", "không phải là số"),
         ({"measure_kind": "decrease", "baseline": "1", "target": "2"}, "target", "nhỏ hơn"),
         ({"update_every_days": 0}, "update_every_days", "từ 1 đến"),
@@ -340,7 +343,7 @@ def test_two_clients_updating_one_value(app, users, budget):
     read = budget.version  # both people opened the task at this version
     ok = first.post(url, json={"value": "3", "version": read}, headers=bearer(users["member"]))
     assert ok.status_code == 201
-    late = second.post(url, json={"value": "4,03", "version": read}, headers=bearer(users["manager"]))
+    late = second.post(url, json={"value": "4.03", "version": read}, headers=bearer(users["manager"]))
     assert_error(late, 409, "conflict")
     assert [u.value for u in db.session.scalars(select(TaskUpdate))] == [Decimal(3)]
 
@@ -463,7 +466,7 @@ def test_ids_no_row_can_have_are_404_or_422(client, users, program, ident):
 
 def test_values_are_kept_to_four_decimals(client, users, budget):
     url = f"/api/v1/tasks/{budget.id}/updates"
-    for value, kept in (("1e-999999999", "0"), ("4,03004", "4.03"), (2.00005, "2")):
+    for value, kept in ((1e-300, "0"), ("4.03004", "4.03"), (2.00005, "2")):
         response = client.post(url, json={"value": value}, headers=bearer(users["manager"]))
         assert (response.status_code, response.json["value"]) == (201, kept)
 

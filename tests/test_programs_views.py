@@ -463,19 +463,63 @@ def test_member_updates_an_owned_task_the_vietnamese_way(client, auth, users, re
     assert "Đã cập nhật tiến độ" in html
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("1.234,5", Decimal("1234.5")), ("4.03", Decimal("4.03"))])
-def test_numbers_typed_either_way_are_accepted(client, auth, users, revenue, typed, stored):
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("1.234,5", Decimal("1234.5")), ("4.03", Decimal("4.03")), ("8.061", Decimal("8061"))]
+)
+def test_numbers_typed_the_vietnamese_way_are_accepted(client, auth, users, revenue, typed, stored):
     auth.login("member")
-    assert post_update(client, revenue, typed).status_code == 302
+    assert post_update(client, revenue, typed, confirm="y").status_code == 302
     assert db.session.scalar(select(TaskUpdate.value)) == stored
+
+
+@pytest.mark.parametrize("typed", ["1,234.5", "0,5.3", "1e3", "12abc", "1 234", "١٢"])
+def test_numbers_written_another_way_are_refused_with_how_to_write_them(client, auth, users, revenue, typed):
+    auth.login("member")
+    response = post_update(client, revenue, typed, confirm="y")
+    assert response.status_code == 400
+    message = field_error(response, "value")
+    assert f"“{typed}”" in message and "1.234,5" in message and "dấu “,” ngăn phần thập phân" in message
+    assert update_count() == 0
+
+
+def test_english_screens_read_numbers_the_english_way(client, auth, users, revenue):
+    auth.login("member")
+    client.get("/?lang=en")
+    assert post_update(client, revenue, "1,234.5", confirm="y").status_code == 302
+    assert db.session.scalar(select(TaskUpdate.value)) == Decimal("1234.5")
+    refused = post_update(client, revenue, "1.234,5", confirm="y")
+    assert refused.status_code == 400 and "1,234.5" in field_error(refused, "value")
+
+
+def test_a_value_ten_times_the_target_or_the_last_value_asks_for_confirmation(client, auth, users, revenue):
+    """4,03 of 2,94 tỷ planned is saved; 40,3 (a misplaced comma) waits for the member to confirm it."""
+    auth.login("member")
+    assert post_update(client, revenue, "4,03").status_code == 302
+    asked = post_update(client, revenue, "40,3")
+    assert asked.status_code == 400 and "lớn hơn 10 lần chỉ tiêu" in field_error(asked, "value")
+    assert 'data-testid="update-confirm"' in asked.get_data(as_text=True)
+    assert update_count() == 1
+    assert post_update(client, revenue, "40,3", confirm="y").status_code == 302
+    assert update_count() == 2
+
+
+def test_a_value_ten_times_the_last_one_asks_for_confirmation_without_a_target(client, auth, users, program):
+    task = factories.create_task(program, "Doanh nghiệp mới", measure_kind="count", target=None, owner_user=users["member"])
+    db.session.commit()
+    auth.login("member")
+    assert post_update(client, task, "22").status_code == 302
+    asked = post_update(client, task, "2.200")
+    assert asked.status_code == 400 and "lớn hơn 10 lần giá trị trước (22)" in field_error(asked, "value")
+    assert update_count() == 1
 
 
 @pytest.mark.parametrize(
     ("measure", "typed", "message"),
     [
-        ("count", "abc", "“abc” không phải là số; ví dụ hợp lệ: 4,03 hoặc 1.234,5."),
+        ("count", "abc", "“abc” không phải là số: hãy viết như 4,03 hoặc 1.234,5 (dấu “,” ngăn phần thập phân, "
+         "dấu “.” ngăn hàng nghìn)."),
         ("count", "-5", "Giá trị không được âm với loại chỉ tiêu này."),
-        ("amount", "1e20", "Số quá lớn: hãy kiểm tra lại (tối đa 13 chữ số phần nguyên)."),
+        ("amount", "100.000.000.000.000.000", "Số quá lớn: hãy kiểm tra lại (tối đa 13 chữ số phần nguyên)."),
         ("count", "", "Hãy nhập giá trị."),
         ("milestone", "150", "Tỷ lệ hoàn thành nhập từ 0 đến 100 (%)."),
     ],

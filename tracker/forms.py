@@ -3,7 +3,6 @@
 WTForms has no Vietnamese messages of its own, so each field here carries its message."""
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from flask import request
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
 
 from tracker.errors import ValidationError, abort_with
+from tracker.numbers import parse_typed, typed_text
 from tracker.text import drop_control_characters, has_control_characters, invalid_characters
 
 
@@ -30,33 +30,6 @@ def parse_day(text: str) -> date | None:
     raise ValueError(_("Ngày “%(v)s” không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2025.", v=text))
 
 
-def parse_number(text: str) -> Decimal | None:
-    """A number as Vietnamese write it ("4,03", "1.234,5") or as machines do ("4.03"); None when empty.
-
-    A comma is the decimal mark. Dots are thousands separators when they group digits by three
-    ("1.234" = 1234, "8.061" = 8061), otherwise a single dot is a decimal mark ("4.03").
-    """
-    text = (text or "").strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
-        return None
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif text.count(".") > 1 or _grouped_by_thousands(text):
-        text = text.replace(".", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("“%(v)s” không phải là số; ví dụ hợp lệ: 4,03 hoặc 1.234,5.", v=text)) from None
-    if not value.is_finite():
-        raise ValueError(_("“%(v)s” không phải là số; ví dụ hợp lệ: 4,03 hoặc 1.234,5.", v=text))
-    return value
-
-
-def _grouped_by_thousands(text: str) -> bool:
-    whole, _dot, rest = text.lstrip("+-").partition(".")
-    return bool(rest) and len(rest) == 3 and whole.isdigit() and rest.isdigit() and len(whole) <= 3 and whole != "0"
-
-
 class DayField(StringField):
     """A calendar day typed as dd/mm/yyyy (or ISO); `data` is a date or None."""
 
@@ -71,18 +44,16 @@ class DayField(StringField):
 
 
 class NumberField(StringField):
-    """A decimal typed the Vietnamese way ("4,03", "1.234,5") or with a point; `data` is a Decimal or None."""
+    """A decimal typed in the user's language ("4,03", "1.234,5" in Vietnamese); `data` is a Decimal or None."""
 
     def process_formdata(self, valuelist):
         self.data = None
-        self.data = parse_number(valuelist[0] if valuelist else "")
+        self.data = parse_typed(valuelist[0] if valuelist else "")
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return format(self.data.normalize(), "f").replace(".", ",")
+        return "" if self.data is None else typed_text(self.data)
 
 
 class VersionField(HiddenField):

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 
+from babel.numbers import get_decimal_symbol
 from flask import Response, abort, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -47,8 +48,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from tracker.downloads import CSV_CONTENT_TYPE as CSV_MIMETYPE  # the whole Content-Type: one charset
+from tracker.downloads import XLSX_MIMETYPE, response
 from tracker.errors import ValidationError, abort_with
 from tracker.formatting import number
+from tracker.numbers import user_locale
 from tracker.text import drop_control_characters, fold, has_control_characters, invalid_characters
 
 MAX_ROWS = 10_000
@@ -59,8 +63,6 @@ RATIO_FLOOR = 1024 * 1024
 STASH_SECONDS = 24 * 3600
 PREVIEW_CLEAN_ROWS = 200  # rows without problems shown on a preview page; problem rows are all shown
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
 NEW, UPDATE, ERROR = "new", "update", "error"
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -84,16 +86,23 @@ def csv_cell(value: Any) -> str:
     return safe_cell(value) if isinstance(value, str) else _cell_text(value)
 
 
-def xlsx_row(sheet, values: Sequence[Any]) -> tuple:
-    """Append a row to an openpyxl sheet and return its cells. Text keeps exactly its characters (less those XML
-    cannot hold) in a text cell, even when it starts like a formula: openpyxl would store "=HYPERLINK(…)" as a
-    formula, which Excel runs; as text, Excel shows it and never runs it, and the quote prefix keeps it text when
-    edited. Numbers and dates pass unchanged."""
+def xlsx_cells(sheet, values: Sequence[Any]) -> tuple:
+    """The cells of a row of an openpyxl sheet, not yet appended (a write-only sheet writes a row as it is
+    appended: style its cells first). Text keeps exactly its characters (less those XML cannot hold) in a text
+    cell, even when it starts like a formula: openpyxl would store "=HYPERLINK(…)" as a formula, which Excel runs;
+    as text, Excel shows it and never runs it, and the quote prefix keeps it text when edited. Numbers and dates
+    pass unchanged."""
     cells = tuple(Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v) for v in values)
     for cell in cells:
         if isinstance(cell.value, str):
             cell.data_type = "s"
             cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
+    return cells
+
+
+def xlsx_row(sheet, values: Sequence[Any]) -> tuple:
+    """Append a row of `xlsx_cells` to an openpyxl sheet and return its cells."""
+    cells = xlsx_cells(sheet, values)
     sheet.append(cells)  # built first, then appended: asking the sheet for its last row costs a scan of every row
     return cells
 
@@ -250,7 +259,8 @@ def _check_zip(data: bytes) -> None:
 
 
 def _cell_text(value: Any) -> str:
-    """A cell as text, the way a person would have typed it (numbers with a decimal comma, dates dd/mm/yyyy)."""
+    """A cell as text, the way a person would have typed it (numbers with the user's decimal mark and no grouping,
+    which the number parser reads back exactly; dates dd/mm/yyyy)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -261,7 +271,7 @@ def _cell_text(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         text = format(Decimal(repr(value)), "f")
-        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", ",")
+        return (text.rstrip("0").rstrip(".") if "." in text else text).replace(".", get_decimal_symbol(user_locale()))
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y" if value.time() == clock() else "%d/%m/%Y %H:%M")
     if isinstance(value, date):
@@ -605,8 +615,9 @@ def template_csv(columns: Sequence[Column]) -> bytes:
     return csv_file([header, [c.example for c in columns]])
 
 
-def download(body: bytes, fmt: str, name: str) -> Response:
-    """An attachment response for a template (`name` is ASCII, without extension)."""
-    mimetype = XLSX_MIMETYPE if fmt == "xlsx" else CSV_MIMETYPE
+def download(body, fmt: str, name: str) -> Response:
+    """An attachment response (`name` is ASCII, without extension); `body` is bytes, or a file or chunks that
+    stream (tracker.downloads.response)."""
+    content_type = XLSX_MIMETYPE if fmt == "xlsx" else CSV_MIMETYPE
     disposition = f"attachment; filename=\"{name}.{fmt}\"; filename*=UTF-8''{quote(f'{name}.{fmt}')}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+    return response(body, content_type, {"Content-Disposition": disposition})

@@ -13,7 +13,7 @@ from tracker.api.helpers import Fields
 from tracker.auth.access import in_scope
 from tracker.db import get_row
 from tracker.errors import ValidationError
-from tracker.forms import parse_number
+from tracker.numbers import parse_plain
 
 # The services name a few fields after the objects they take; the API names them after the ids it reads.
 API_NAMES = {"parent": "parent_id", "reason": "lifecycle_reason", "evidence_document": "evidence_document_id"}
@@ -36,17 +36,17 @@ class Body(Fields):
         return value
 
     def decimal(self, name: str, default: Decimal | None = None) -> Decimal | None:
-        """A JSON number, or a string written the Vietnamese way ("4,03", "1.234,5") or with a point."""
+        """A JSON number, or a string holding a machine number ("1234.5": a point, no grouping, no exponent)."""
         value, given = self._get(name, None, default)
         if not given:
             return value
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            self.errors[name] = _('Trường “%(name)s” phải là số, ví dụ 4.03 hoặc "4,03".', name=name)
+            self.errors[name] = _('Trường “%(name)s” phải là số, ví dụ 4.03 hoặc "4.03".', name=name)
             return None
         try:
-            number = parse_number(value) if isinstance(value, str) else Decimal(str(value))
+            number = parse_plain(value) if isinstance(value, str) else Decimal(str(value))
             if number is not None and not number.is_finite():
-                raise ValueError(_("“%(v)s” không phải là số; ví dụ hợp lệ: 4,03 hoặc 1.234,5.", v=value))
+                raise ValueError(_("“%(v)s” không phải là số.", v=value))
         except ValueError as exc:
             self.errors[name] = _("Trường “%(name)s”: %(problem)s", name=name, problem=str(exc))
             return None

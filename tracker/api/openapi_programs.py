@@ -9,8 +9,8 @@ from tracker.sites.models import SiteKind
 _DECIMAL = {
     "type": "string",
     "pattern": r"^-?\d+(\.\d+)?$",
-    "description": 'A decimal as a string, e.g. "4.03". On input a JSON number or a string is accepted, '
-    'written either way ("4,03", "1.234,5", "4.03").',
+    "description": 'A decimal as a string, e.g. "4.03". On input a JSON number or a plain decimal string is '
+    'accepted ("1234.5": a point, no thousands grouping, no exponent); "4,03" or "1,234.5" is refused (422).',
     "examples": ["4.03", "600"],
 }
 _NULLABLE_DECIMAL = _DECIMAL | {"type": ["string", "null"]}
@@ -276,6 +276,10 @@ SCHEMAS = {
             "evidence_document_id": {**_NULLABLE_ID, "description": "A document in the user's scope."},
             "evidence_url": {"type": ["string", "null"], "maxLength": 500, "description": "http:// or https://"},
             "version": {**_version("task"), "description": "Optional: the task's version last read (stale → 409)."},
+            "confirm": {
+                "type": "boolean",
+                "description": "true when a value more than 10× the target or the last value is meant (else 422).",
+            },
         },
     },
     "TaskUpdateCreated": {

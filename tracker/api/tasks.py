@@ -63,7 +63,7 @@ READ_ONLY = (
     "created_at",
     "updated_at",
 )
-UPDATE_FIELDS = ("value", "note", "evidence_document_id", "evidence_url", "version")
+UPDATE_FIELDS = ("value", "note", "evidence_document_id", "evidence_url", "version", "confirm")
 UPDATE_READ_ONLY = ("id", "task_id", "at", "user_id", "task")
 
 
@@ -227,10 +227,18 @@ def create_task_update(task_id: int):
     note = body.text("note", default="") or ""
     evidence = body.row("evidence_document_id", Document, _("Không có văn bản nào có id %(id)s trong phạm vi của bạn."))
     url = body.text("evidence_url")
+    confirmed = body.boolean("confirm", False)
     body.check()
     with api_field_names():
         update = services.add_update(
-            task, current_user, value, note=note, evidence_document=evidence, evidence_url=url, expected_version=version
+            task,
+            current_user,
+            value,
+            note=note,
+            evidence_document=evidence,
+            evidence_url=url,
+            expected_version=version,
+            confirmed=confirmed,
         )
     db.session.commit()
     return task_update_json(update) | {"task": task_json(evaluate_task(task))}, 201

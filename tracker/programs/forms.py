@@ -244,6 +244,7 @@ class UpdateForm(FlaskForm):
 
     value = NumberField(_l("Giá trị mới"))
     done = BooleanField(_l("Hoàn thành"))
+    confirm = BooleanField(_l("Tôi xác nhận giá trị này đúng"))
     note = TextAreaField(_l("Ghi chú"))
     evidence_reference = StringField(
         _l("Văn bản minh chứng"),

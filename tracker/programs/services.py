@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from tracker.auth.access import in_scope
 from tracker.auth.models import Role, User
@@ -13,6 +14,7 @@ from tracker.db import utcnow
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
+from tracker.formatting import number
 from tracker.programs.live import record_changes
 from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
 from tracker.text import clean
@@ -282,6 +284,36 @@ def check_value(task: Task, value: Decimal | None) -> Decimal:
     return value.quantize(STORED)
 
 
+# A value this many times the target or the last value is more often a misplaced separator than a fact.
+IMPLAUSIBLE_RATIO = 10
+
+
+class NeedsConfirmation(ValidationError):
+    """A value far beyond what the task expects: saved only once the person who typed it confirms it."""
+
+
+def _implausible(task: Task, value: Decimal) -> str | None:
+    """Why a value looks like a typo ("20.000" of a target of 50), in Vietnamese; None when it looks plausible."""
+    if task.measure_kind in (MeasureKind.MILESTONE, MeasureKind.PERCENT):
+        return None  # bounded by check_value already
+    if task.target is not None and task.target > 0 and value > IMPLAUSIBLE_RATIO * task.target:
+        return _(
+            "Giá trị %(v)s lớn hơn %(n)d lần chỉ tiêu (%(t)s). Hãy kiểm tra dấu thập phân; nếu đúng, đánh dấu "
+            "“Tôi xác nhận giá trị này đúng” rồi lưu lại.",
+            v=number(value, 4), n=IMPLAUSIBLE_RATIO, t=number(task.target, 4),
+        )
+    previous = db.session.scalar(
+        select(TaskUpdate.value).where(TaskUpdate.task_id == task.id).order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc())
+    )
+    if previous is not None and previous > 0 and value > IMPLAUSIBLE_RATIO * previous:
+        return _(
+            "Giá trị %(v)s lớn hơn %(n)d lần giá trị trước (%(p)s). Hãy kiểm tra dấu thập phân; nếu đúng, đánh dấu "
+            "“Tôi xác nhận giá trị này đúng” rồi lưu lại.",
+            v=number(value, 4), n=IMPLAUSIBLE_RATIO, p=number(previous, 4),
+        )
+    return None
+
+
 def add_update(
     task: Task,
     user: User,
@@ -292,9 +324,12 @@ def add_update(
     evidence_url: str | None = None,
     expected_version: int | None = None,
     at: datetime | None = None,
+    confirmed: bool = True,
 ) -> TaskUpdate:
     """Record a new value of a manual task. The task's version moves, so a second person working from the
-    same page gets a conflict instead of silently overwriting the first."""
+    same page gets a conflict instead of silently overwriting the first. Where a person types the value
+    (`confirmed=False` until they tick the box), one more than 10× the target or the last value is refused with
+    NeedsConfirmation."""
     check_version(task, expected_version)
     if task.lifecycle == Lifecycle.CANCELLED:
         raise ValidationError({"value": _("Nhiệm vụ đã hủy, không cập nhật được nữa.")})
@@ -305,6 +340,8 @@ def add_update(
     if task.children:
         raise ValidationError({"value": _("Nhiệm vụ có nhiệm vụ con: tiến độ được tính từ các nhiệm vụ con.")})
     value = check_value(task, value)
+    if not confirmed and (doubt := _implausible(task, value)):
+        raise NeedsConfirmation({"value": doubt})
     url = (evidence_url or "").strip() or None
     if url and not url.lower().startswith(("http://", "https://")):
         raise ValidationError({"evidence_url": _("Đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://.")})

@@ -360,6 +360,7 @@ def task_update(task_id: int):
             evidence_document=find_document(task.program.unit, form.evidence_reference.data, "evidence_reference"),
             evidence_url=form.evidence_url.data,
             expected_version=form.version.number,
+            confirmed=form.confirm.data,
         )
     except StaleVersion:
         db.session.rollback()
@@ -368,6 +369,7 @@ def task_update(task_id: int):
     except ValidationError as exc:
         db.session.rollback()
         show_errors(form, exc, {"evidence_document": "evidence_reference"})
+        form.ask_confirm = isinstance(exc, services.NeedsConfirmation)
         return _render_task(task, update_form=form, status=400)
     db.session.commit()
     flash(_("Đã cập nhật tiến độ “%(title)s”.", title=task.title), "success")

@@ -18,7 +18,8 @@ from tracker.auth.access import can_manage
 from tracker.auth.models import User
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.forms import parse_day, parse_number
+from tracker.forms import parse_day
+from tracker.numbers import parse_typed
 from tracker.imports import UPDATE, Column, RowResult
 from tracker.services import services
 from tracker.services.models import PublicService, ServicePeriod
@@ -281,7 +282,7 @@ class ServiceImport:
                 given[key] = default
         for key in ("records_total", "records_online"):
             try:
-                given[key] = parse_number(values.get(key, ""))
+                given[key] = parse_typed(values.get(key, ""))
             except ValueError as exc:
                 row.error(key, str(exc))
                 given[key] = None
