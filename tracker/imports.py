@@ -92,7 +92,11 @@ def xlsx_cells(sheet, values: Sequence[Any]) -> tuple:
     cell, even when it starts like a formula: openpyxl would store "=HYPERLINK(…)" as a formula, which Excel runs;
     as text, Excel shows it and never runs it, and the quote prefix keeps it text when edited. Numbers and dates
     pass unchanged."""
-    cells = tuple(Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v) for v in values)
+    # Placeholder coordinates, which appending replaces (a write-only sheet names the cell in a message it formats).
+    cells = tuple(
+        Cell(sheet, row=1, column=n, value=ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+        for n, v in enumerate(values, start=1)
+    )
     for cell in cells:
         if isinstance(cell.value, str):
             cell.data_type = "s"
