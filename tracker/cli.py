@@ -9,6 +9,7 @@ from tracker.auth import services as accounts
 from tracker.auth.cli import users_cli
 from tracker.auth.models import Role, User
 from tracker.auth.passwords import random_password
+from tracker.backup.cli import backup_command, restore_command
 from tracker.checkin.cli import checkins_cli
 from tracker.extensions import db
 from tracker.programs.cli import tasks_cli
@@ -66,3 +67,5 @@ def register(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(posters_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
