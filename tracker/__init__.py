@@ -28,12 +28,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
-    from tracker import errors, formatting, forms, layout
+    from tracker import errors, formatting, forms, layout, security
 
     errors.register(app)
     forms.register(app)
     formatting.register(app)
     layout.register(app)
+    security.register(app)
     return app
 
 

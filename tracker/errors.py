@@ -1,9 +1,9 @@
 """Domain errors and the HTTP error pages (Vietnamese, never a traceback)."""
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from tracker.extensions import db
 
@@ -108,7 +108,10 @@ def register(app) -> None:
         if status == 403:
             _record_refusal()
         message = exc.description if getattr(exc, "vi_message", False) else None
-        return error_page(status, message)
+        response = make_response(error_page(status, message))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: a 405 says what is allowed
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

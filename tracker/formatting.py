@@ -8,13 +8,15 @@ from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 
+from tracker.security import read_cookie
+
 
 def select_locale() -> str:
     """Vietnamese unless the user picked another catalog (?lang=en, remembered in a cookie)."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") or request.cookies.get("lang")
+    chosen = request.args.get("lang") or read_cookie("lang")
     return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -58,7 +60,7 @@ def vn_date(value) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "dd/MM/yyyy")
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"  # strftime drops a year's leading zeros
     return str(value)
 
 

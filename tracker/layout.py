@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from tracker.audit_display import field_label, field_value
 from tracker.auth.models import Role
+from tracker.security import set_cookie
 
 # (endpoint, label, roles that see it); the guard still decides who may open each page.
 NAVIGATION = [
@@ -69,5 +70,5 @@ def register(app) -> None:
     def remember_language(response):
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"]:
-            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            set_cookie(response, "lang", lang, 365 * 24 * 3600)
         return response

@@ -18,6 +18,7 @@ from tracker.checkin import limits, services
 from tracker.db import STATEMENT_AT_A_TIME
 from tracker.errors import ValidationError
 from tracker.extensions import db, skips_limiter
+from tracker.security import read_cookie, set_cookie
 from tracker.sites.codes import normalize
 
 bp = Blueprint("checkin", __name__)
@@ -33,7 +34,7 @@ def _site_key() -> str:
 
 def _device_token() -> tuple[str, bool]:
     """(the device cookie's value, True when it is new and must be set)."""
-    token = request.cookies.get(DEVICE_COOKIE, "")
+    token = read_cookie(DEVICE_COOKIE) or ""
     if services.DEVICE_TOKEN.match(token):
         return token, False
     return services.new_device_token(), True
@@ -43,14 +44,7 @@ def _personal(response, token: str, new: bool):
     """The page carries this phone's CSRF token and device cookie: no shared cache may keep it."""
     response.headers["Cache-Control"] = "private, no-store"
     if new:
-        response.set_cookie(
-            DEVICE_COOKIE,
-            token,
-            max_age=DEVICE_COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-        )
+        set_cookie(response, DEVICE_COOKIE, token, DEVICE_COOKIE_AGE)
     return response
 
 

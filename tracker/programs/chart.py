@@ -130,8 +130,7 @@ def value_chart(state: TaskState, width: int = 640, height: int = 240) -> Markup
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{escape(title)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'style="width:100%;max-width:{width}px;height:auto" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '  # shrunk to the screen by app.css
         f'data-y-min="{_plain(low)}" data-y-max="{_plain(high)}" '
         f'data-plot-top="{_f(scale.top)}" data-plot-bottom="{_f(scale.bottom)}">',
         f"<title>{escape(title)}</title>",
