@@ -22,11 +22,11 @@ WTF_CSRF_TIME_LIMIT = None
 
 # Uploads (imports of sites, members, services).
 MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+# Uploaded files (evidence), kept in backups; relative to the instance folder unless absolute.
+UPLOAD_FOLDER = "uploads"
 
 # Rate limits: memory:// is per process; set redis://host:6379 so several workers share them.
 RATELIMIT_STORAGE_URI = "memory://"
-# Uploaded files (evidence), kept in backups; relative to the instance folder unless absolute.
-UPLOAD_FOLDER = "uploads"
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
 
