@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from tracker import config as default_config
@@ -23,10 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    trust_proxies(app)
     app.json.ensure_ascii = False  # Vietnamese stays readable in API responses
     app.url_map.converters["int"] = BoundedInt  # /tasks/99999999999 is a 404, not a driver error
     register_extensions(app)
     register_blueprints(app)
+    register_limits(app)
     register_cli(app)
     from tracker import errors, formatting, forms, layout, security
 
@@ -58,10 +61,30 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'tracker.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("postgresql"):
+        # A connection the server dropped (a restart, pg_terminate_backend) is replaced before a request uses it;
+        # an unreachable server is an error (a 503) after 5 s, not a worker stuck until gunicorn kills it.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        connect_args = {"connect_timeout": 5, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **options, "connect_args": connect_args}
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set: put it in instance/config.py or TRACKER_SECRET_KEY")
+
+
+def trust_proxies(app: Flask) -> None:
+    """TRUSTED_PROXIES=N: the client's address and scheme come from the X-Forwarded-For/-Proto headers of the N
+    proxies in front (the rate limits and the audit then see the client, not nginx). The Host header is the one
+    the proxy passes on (nginx: `proxy_set_header Host $host`); X-Forwarded-Host is not trusted, so a client
+    cannot choose the host of the URLs the app builds."""
+    value = app.config.get("TRUSTED_PROXIES") or 0
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RuntimeError(f"TRACKER_TRUSTED_PROXIES must be the number of proxies in front (0, 1, 2…), not {value!r}")
+    if value:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=value, x_proto=value)
 
 
 def ensure_instance_config(path: Path) -> None:
@@ -78,7 +101,7 @@ def ensure_instance_config(path: Path) -> None:
 
 def register_extensions(app: Flask) -> None:
     from tracker.auth import setup as auth_setup
-    from tracker.extensions import babel, csrf, db, limiter, migrate
+    from tracker.extensions import babel, csrf, db, limiter, limiter_storage_options, migrate
     from tracker.formatting import select_locale
 
     db.init_app(app)
@@ -87,6 +110,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter_storage_options(app)
     limiter.init_app(app)
     auth_setup.init_app(app)
 
@@ -111,6 +135,14 @@ def register_blueprints(app: Flask) -> None:
     blueprints += (services_bp, reports_bp, api_bp)
     for bp in (*blueprints, checkin_bp, site_imports_bp, qr_bp):
         app.register_blueprint(bp)
+
+
+def register_limits(app: Flask) -> None:
+    from tracker import extensions
+
+    extensions.register_limits(app)
+    # WEB_CONCURRENCY=N declares N workers; gunicorn.conf.py checks again with gunicorn's real number (-w N).
+    extensions.check_limit_storage(app, extensions.declared_workers())
 
 
 def register_cli(app: Flask) -> None:

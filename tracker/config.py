@@ -15,6 +15,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Set TRACKER_HTTPS=true behind TLS: cookies become Secure and URLs are built with https.
 HTTPS = False
+# Behind N reverse proxies (nginx: 1), the client's address and scheme are read from the X-Forwarded-For and
+# X-Forwarded-Proto headers they set (Werkzeug's ProxyFix). 0: the address of the connection itself.
+TRUSTED_PROXIES = 0
 
 # CSRF: checked by tracker.auth for every form and every cookie-authenticated JSON write.
 WTF_CSRF_CHECK_DEFAULT = False
@@ -25,9 +28,18 @@ MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 # Uploaded files (evidence), kept in backups; relative to the instance folder unless absolute.
 UPLOAD_FOLDER = "uploads"
 
-# Rate limits: memory:// is per process; set redis://host:6379 so several workers share them.
+# Rate limits: memory:// is per process; set redis://host:6379 so several workers share them. A production start
+# with several workers and memory:// is refused unless RATELIMIT_PER_WORKER accepts limits counted per worker.
 RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_PER_WORKER = False
 RATELIMIT_HEADERS_ENABLED = True
+# Redis down or restarting: each process counts in its own memory (logged), and goes back to Redis when it answers;
+# an error of the storage never turns a request into a 500.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+# Per API token (or signed-in user): every API write, and the exports and posters (API and pages).
+API_WRITE_LIMIT = "120 per minute"
+HEAVY_LIMIT = "10 per minute"
 LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
 
 # Public check-in and QR posters.

@@ -1,8 +1,14 @@
 """Domain errors and the HTTP error pages (Vietnamese, never a traceback)."""
 
-from flask import make_response, render_template, request
+from contextlib import suppress
+
+from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError as DBInterfaceError
+from sqlalchemy.exc import OperationalError as DBOperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from tracker.extensions import db
@@ -48,9 +54,11 @@ TITLES = {
     409: lambda: _("Dữ liệu đã thay đổi"),
     410: lambda: _("Không còn hiệu lực"),
     413: lambda: _("Tệp quá lớn"),
+    415: lambda: _("Định dạng nội dung không được hỗ trợ"),
     422: lambda: _("Dữ liệu không hợp lệ"),
     429: lambda: _("Quá nhiều yêu cầu"),
     500: lambda: _("Lỗi hệ thống"),
+    503: lambda: _("Hệ thống tạm gián đoạn"),
 }
 
 EXPLANATIONS = {
@@ -62,9 +70,11 @@ EXPLANATIONS = {
     409: lambda: _("Dữ liệu đã được người khác cập nhật. Hãy tải lại trang để xem bản mới nhất."),
     410: lambda: _("Nội dung này không còn hiệu lực."),
     413: lambda: _("Tệp tải lên vượt quá dung lượng cho phép."),
+    415: lambda: _("Định dạng nội dung gửi lên không được hỗ trợ."),
     422: lambda: _("Dữ liệu gửi lên không hợp lệ."),
     429: lambda: _("Bạn đã thử quá nhiều lần. Hãy chờ ít phút rồi thử lại."),
     500: lambda: _("Đã có lỗi xảy ra. Quản trị viên đã được ghi nhận; hãy thử lại sau."),
+    503: lambda: _("Cơ sở dữ liệu tạm thời không trả lời. Hãy thử lại sau vài giây; dữ liệu của bạn không bị mất."),
 }
 
 
@@ -87,9 +97,11 @@ _CODES = {
     409: "conflict",
     410: "gone",
     413: "too_large",
+    415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -127,6 +139,48 @@ def register(app) -> None:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return error_page(500)
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
+    def database_away(exc):
+        if not database_unavailable(exc):
+            return server_error(exc)
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+        return unavailable()
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Whether a database error means "away for now" (server unreachable or restarting, the connection killed,
+    the pool exhausted, SQLite busy past its wait): a 503 to retry. Anything else (a bad statement, a constraint)
+    stays a 500."""
+    if isinstance(exc, (DisconnectionError, PoolTimeout)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if type(exc.orig).__module__ == "sqlite3":  # its OperationalError also means "no such table": a bug
+        return isinstance(exc, DBOperationalError) and any(w in str(exc.orig) for w in ("locked", "busy", "unable"))
+    return isinstance(exc, (DBOperationalError, DBInterfaceError))  # psycopg: connection lost, refused, shut down
+
+
+def unavailable():
+    """The 503 of a database outage: the page (or the API's JSON error) with Retry-After, the session rolled back.
+    The page shows no signed-in user: after the rollback the user's row would be read again, from a database that
+    is not there."""
+    with suppress(SQLAlchemyError):  # the connection is gone: the session is discarded at the end of the request
+        db.session.rollback()
+    from tracker.extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(error_page(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _record_refusal() -> None:

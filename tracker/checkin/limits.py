@@ -11,16 +11,21 @@ one Lua script increments the counters in order and returns what the headers nee
 
 Any other storage or strategy (memory, memcached, Redis Cluster, moving windows) goes through the limiter's own
 strategy object, one limit at a time, as the decorators did.
+
+When the storage fails (Redis down, restarting, unreachable past its short timeouts), the check-ins of this process
+are counted in its own memory, with a warning in the log, and the storage is asked again every RETRY_SECONDS:
+the first check-in it answers goes back to it. The page never answers 500 for the limits' sake.
 """
 
+import logging
 import os
 import time
 from functools import lru_cache
 
 from flask import after_this_request, current_app, request
 from limits import RateLimitItem, parse_many
-from limits.storage import RedisSentinelStorage, RedisStorage
-from limits.strategies import FixedWindowRateLimiter
+from limits.storage import MemoryStorage, RedisSentinelStorage, RedisStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from redis import Redis
 from werkzeug.exceptions import TooManyRequests
 
@@ -32,6 +37,8 @@ SITE_LIMIT = "600 per minute"
 ENDPOINT = "checkin.submit"  # the scope Flask-Limiter gave the per-address limit of this endpoint
 SITE_SCOPE = "checkin-site"
 _ONE_TRIP = (RedisStorage, RedisSentinelStorage)  # one server: a script may touch several keys (not Cluster)
+RETRY_SECONDS = 5.0  # while the storage is away, how often a check-in asks it again
+log = logging.getLogger(__name__)
 
 # KEYS: the counters in order. ARGV[1]: which counter the headers report when none is exceeded; then the window
 # of each counter in seconds; then its limit. Like limits' incr_expire.lua for each key, stopping at the first
@@ -93,8 +100,7 @@ def _hit_in_one_trip(storage: RedisStorage, plan: Plan) -> tuple[RateLimitItem, 
     return item, max(0, item.amount - count), time.time() + max(ttl, 0), count > item.amount
 
 
-def _hit_one_by_one(plan: Plan) -> tuple[RateLimitItem, int, float, bool]:
-    strategy = limiter.limiter
+def _hit_one_by_one(plan: Plan, strategy: RateLimiter) -> tuple[RateLimitItem, int, float, bool]:
     for item, ids, _shared in plan:
         if not strategy.hit(item, *ids):
             reset, remaining = strategy.get_window_stats(item, *ids)
@@ -112,11 +118,7 @@ def hit(site_key: str) -> None:
     plan = _plan(request.remote_addr or "127.0.0.1", site_key)
     if not plan:
         return
-    storage = limiter.storage
-    if type(storage) in _ONE_TRIP and type(limiter.limiter) is FixedWindowRateLimiter:
-        item, remaining, reset, exceeded = _hit_in_one_trip(storage, plan)
-    else:
-        item, remaining, reset, exceeded = _hit_one_by_one(plan)
+    item, remaining, reset, exceeded = _hit_somewhere(plan)
     if current_app.config.get("RATELIMIT_HEADERS_ENABLED"):
         reset_at = int(reset + 1)
 
@@ -130,3 +132,41 @@ def hit(site_key: str) -> None:
 
     if exceeded:
         raise TooManyRequests()
+
+
+class _Away:
+    """This process's view of the storage: answering, or away until `retry_at` (time.monotonic), with the memory
+    that counts meanwhile (one per process and strategy: a forked worker starts its own)."""
+
+    retry_at: float | None = None
+    memory: dict[tuple[int, type], RateLimiter] = {}
+
+
+def _in_memory() -> RateLimiter:
+    strategy = type(limiter.limiter)
+    key = (os.getpid(), strategy)
+    if key not in _Away.memory:
+        _Away.memory = {key: strategy(MemoryStorage())}
+    return _Away.memory[key]
+
+
+def _hit_somewhere(plan: Plan) -> tuple[RateLimitItem, int, float, bool]:
+    """Count in the storage; in this process's memory while the storage is away (see the module's docstring)."""
+    storage = limiter.storage
+    if _Away.retry_at is not None and time.monotonic() < _Away.retry_at:
+        return _hit_one_by_one(plan, _in_memory())
+    failures = () if isinstance(storage, MemoryStorage) else storage.base_exceptions
+    try:
+        if type(storage) in _ONE_TRIP and type(limiter.limiter) is FixedWindowRateLimiter:
+            hit = _hit_in_one_trip(storage, plan)
+        else:
+            hit = _hit_one_by_one(plan, limiter.limiter)
+    except failures as exc:
+        if _Away.retry_at is None:
+            log.warning("Check-in limits: the storage is unreachable (%s); counting in this process's memory", exc)
+        _Away.retry_at = time.monotonic() + RETRY_SECONDS
+        return _hit_one_by_one(plan, _in_memory())
+    if _Away.retry_at is not None:
+        log.info("Check-in limits: the storage answers again; counting there")
+        _Away.retry_at = None
+    return hit
