@@ -12,9 +12,27 @@ from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
 
+from tracker.db import MAX_ID
 from tracker.errors import ValidationError, abort_with
+from tracker.formatting import vn_date
 from tracker.numbers import parse_typed, typed_text
 from tracker.text import drop_control_characters, has_control_characters, invalid_characters
+
+# Every day the app keeps lies in these years: 01/01/0001 is a slip of the keyboard, and a year below 1900 would
+# neither print with four digits everywhere nor mean anything for a program.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def day_problem(day: date) -> str | None:
+    """Why a well-formed day cannot be kept, in Vietnamese; None when it can."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return _(
+            "Năm phải từ %(first)d đến %(last)d (ngày đã nhập: %(day)s).",
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+            day=vn_date(day),
+        )
+    return None
 
 
 def parse_day(text: str) -> date | None:
@@ -24,10 +42,38 @@ def parse_day(text: str) -> date | None:
         return None
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if problem := day_problem(day):
+            raise ValueError(problem)
+        return day
     raise ValueError(_("Ngày “%(v)s” không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2025.", v=text))
+
+
+def query_id(name: str) -> int | None:
+    """A row id from the query string (`?unit_id=12`); None when absent. Anything but a whole number a table can
+    hold (30 digits, "abc", "-1") is a 400 naming the parameter, never a driver error."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw[:12]) <= MAX_ID):
+        abort_with(400, _("Tham số “%(name)s” phải là mã số nguyên dương (tối đa %(max)d).", name=name, max=MAX_ID))
+    return int(raw)
+
+
+class IdField(StringField):
+    """A row id typed in a filter (the audit log's "Mã số"); `data` is an int or None."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = (valuelist[0] if valuelist else "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw[:12]) <= MAX_ID):
+            raise ValueError(_("Mã số phải là số nguyên dương (tối đa %(max)d).", max=MAX_ID))
+        self.data = int(raw) if raw else None
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else ("" if self.data is None else str(self.data))
 
 
 class DayField(StringField):
@@ -40,7 +86,7 @@ class DayField(StringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
+        return vn_date(self.data)
 
 
 class NumberField(StringField):

@@ -7,9 +7,19 @@ from flask_babel import gettext as _
 from unidecode import unidecode
 
 _SPACES = re.compile(r"\s+")
-# C0 control characters but tab, line feed and carriage return (which multi-line text keeps and clean() folds to
-# a space): nobody types them, PostgreSQL refuses a string holding NUL, and the rest are invisible paste debris.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters no stored text may hold, all invisible or broken:
+# - C0 and C1 control characters but tab, line feed and carriage return (which multi-line text keeps and clean()
+#   folds to a space): nobody types them, PostgreSQL refuses a string holding NUL, the rest are paste debris;
+# - the bidirectional embeddings, overrides, isolates and marks (U+202E turns "gpj.exe" into "exe.jpg" on screen):
+#   Vietnamese text never needs them, and in a name they make one site or person look like another;
+# - lone surrogates (a JSON "\ud800" escape: not a character, UTF-8 cannot encode it, so saving or answering with
+#   it would fail) and the Unicode non-characters (U+FDD0–FDEF and the last two code points of every plane).
+_NONCHARACTERS = "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef"
+    + _NONCHARACTERS
+    + "]"
+)
 
 
 def has_control_characters(value: str) -> bool:
@@ -23,8 +33,18 @@ def drop_control_characters(value: str) -> str:
 
 
 def invalid_characters(field: str) -> str:
-    """The one message for a field (its name, label or column heading) holding control characters."""
-    return _("Trường “%(field)s” chứa ký tự không hợp lệ (ký tự điều khiển, ví dụ NUL).", field=field)
+    """The one message for a field (its name, label or column heading) holding such characters; the name itself
+    is shown with them escaped (a JSON key may hold them too)."""
+    return _(
+        "Trường “%(field)s” chứa ký tự không hợp lệ (ký tự điều khiển như NUL, ký tự đảo chiều văn bản "
+        "hoặc mã Unicode lỗi).",
+        field=shown(field),
+    )
+
+
+def shown(text: str) -> str:
+    """Text safe to show and to encode: the characters refused above written as \\uXXXX."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 def clean(value: str | None) -> str:

@@ -164,7 +164,7 @@ def audit():
         return render_template("admin/audit.html", filters=filters, page=None), 400
     stmt = services.audit_query(
         entity=filters.entity.data or None,
-        entity_id=int(filters.entity_id.data) if filters.entity_id.data else None,
+        entity_id=filters.entity_id.data,
         action=filters.action.data or None,
         actor=filters.actor.data or "",
         since=filters.since.data,

@@ -2,11 +2,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.validators import ValidationError as WTFValidationError
 
 from tracker.auth.models import Role
-from tracker.forms import DayField, FilterForm, VersionField
+from tracker.forms import DayField, FilterForm, IdField, VersionField
 
 
 class LoginForm(FlaskForm):
@@ -105,9 +105,7 @@ class UserFilterForm(FilterForm):
 
 class AuditFilterForm(FilterForm):
     entity = SelectField(_l("Đối tượng"), validate_choice=False)
-    entity_id = StringField(
-        _l("Mã số"), validators=[Optional(), Regexp(r"^\d+$", message=_l("Mã số phải là số nguyên dương."))]
-    )
+    entity_id = IdField(_l("Mã số"))
     action = SelectField(_l("Thao tác"), validate_choice=False)
     actor = StringField(_l("Người thực hiện"))
     since = DayField(_l("Từ ngày"), description=_l("dd/mm/yyyy"))

@@ -31,7 +31,7 @@ from tracker.db import get_row
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.formatting import number, vn_date
-from tracker.forms import hidden_errors, round_trip, show_errors
+from tracker.forms import hidden_errors, query_id, round_trip, show_errors
 from tracker.programs.models import Task, TaskSource
 from tracker.programs.progress import local_today
 from tracker.units.models import Unit
@@ -87,7 +87,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @allow(MANAGERS)
 def create():
-    parent = get_row(Board, request.args.get("parent", type=int))
+    parent = get_row(Board, query_id("parent"))
     if parent is not None and not can_manage(current_user, parent.unit_id):
         parent = None
     default_unit = parent.unit if parent is not None else current_user.unit

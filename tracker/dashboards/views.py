@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from tracker.auth.access import EVERYONE, allow, check_scope
 from tracker.auth.models import Role
 from tracker.dashboards import cache, queries
 from tracker.extensions import db
+from tracker.forms import query_id
 from tracker.programs.models import TaskCategory
 from tracker.programs.progress import ProgramState, TaskState, local_today, summarize_unit
 from tracker.programs.rules import Status
@@ -78,7 +79,7 @@ def _programs_url(unit_id: int) -> str | None:
 @bp.route("/")
 @allow(EVERYONE)
 def index():
-    unit_id = request.args.get("unit_id", type=int) or current_user.unit_id
+    unit_id = query_id("unit_id") or current_user.unit_id
     if unit_id is None:
         return _picker()
     graph = unit_graph()

@@ -13,7 +13,7 @@ from tracker.documents.forms import DocumentFilterForm, EditDocumentForm, NewDoc
 from tracker.documents.models import Document
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.forms import round_trip, show_errors
+from tracker.forms import query_id, round_trip, show_errors
 from tracker.units.models import Unit
 from tracker.units.services import find_unit, subtree_select, unit_ref
 
@@ -37,7 +37,7 @@ def index():
     form = DocumentFilterForm(formdata=request.args)
     kind_code = form.kind_code.data if form.kind_code.data in services.KIND_CODES else None
     unit = None
-    unit_id = request.args.get("unit_id", type=int)
+    unit_id = query_id("unit_id")
     if unit_id:
         unit = db.get_or_404(Unit, unit_id)
         check_scope(unit.id)

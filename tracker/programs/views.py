@@ -19,7 +19,7 @@ from tracker.documents import services as document_services
 from tracker.documents.services import find_document
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
-from tracker.forms import hidden_errors, round_trip, show_errors
+from tracker.forms import hidden_errors, query_id, round_trip, show_errors
 from tracker.programs import progress, rules, services
 from tracker.programs.chart import value_chart
 from tracker.programs.forms import (
@@ -103,7 +103,7 @@ def _visible(states, owners, *, status: str | None, owner: str | None, category:
 def index():
     form = ProgramFilterForm(formdata=request.args)
     unit = None
-    unit_id = request.args.get("unit_id", type=int)
+    unit_id = query_id("unit_id")
     if unit_id:
         unit = get_row(Unit, unit_id)
         if unit is None:
@@ -230,7 +230,7 @@ def _saved(saved: services.Saved, message: str):
 @allow(MANAGERS)
 def task_new(program_id: int):
     program = load_in_scope(Program, program_id, manage=True)
-    form = TaskForm(parent_id=request.args.get("parent", type=int))
+    form = TaskForm(parent_id=query_id("parent"))
     form.fill_choices(program, None)
     if form.validate_on_submit():
         try:

@@ -12,7 +12,7 @@ from tracker.auth.models import Role
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
-from tracker.forms import show_errors
+from tracker.forms import query_id, show_errors
 from tracker.units import services
 from tracker.units.forms import MergeForm, UnitFilterForm, UnitForm
 from tracker.units.models import Unit, UnitKind
@@ -30,7 +30,7 @@ def index():
     kind = form.kind.data if form.kind.data in KINDS else None
     is_admin = current_user.role == Role.ADMIN
     root = None
-    parent_id = request.args.get("parent_id", type=int)
+    parent_id = query_id("parent_id")
     if parent_id:
         root = db.get_or_404(Unit, parent_id)
         check_scope(root.id)
