@@ -320,7 +320,11 @@ def test_a_member_prints_a_poster_and_the_site_counts_as_printed(client, users, 
     assert "attachment" in response.headers["Content-Disposition"]
     (page,) = pdf_pages(response.data)
     assert "Chợ Bãi Bông" in page and grouped(site.code) in page
+    assert db.session.get(Site, site.id).poster_printed_at is None  # a GET only reads
+    marked = client.post(f"/api/v1/sites/{site.id}/printed", headers=bearer(users["member"]))
+    assert marked.status_code == 200 and marked.json["poster_printed_at"]
     assert db.session.get(Site, site.id).poster_printed_at is not None
+    assert client.post(f"/api/v1/sites/{site.id}/printed", headers=bearer(users["viewer"])).status_code == 403
 
 
 def test_a_poster_is_refused_to_viewers_for_retired_sites_and_bad_layouts(client, users, registry):

@@ -1,5 +1,6 @@
 """Posters: every page rasterised by PDFium and read back by zxing-cpp; long names wrap inside the page and never
-meet the QR; downloads mark the sites printed; scope, layouts and empty selections are refused whole."""
+meet the QR; a download marks nothing, "Đánh dấu đã in" and a complete bulk PDF mark the sites printed; scope,
+layouts and empty selections are refused whole."""
 
 import io
 import re
@@ -188,7 +189,7 @@ def test_an_unknown_layout_is_refused_before_anything_is_written(app, ward):
 
 
 @pytest.mark.parametrize("layout", posters.LAYOUTS)
-def test_poster_download_decodes_checks_in_and_marks_printed(app, client, auth, users, ward, layout):
+def test_poster_download_decodes_and_checks_in_and_the_staff_mark_it_printed(app, client, auth, users, ward, layout):
     site = create_site(ward)
     db.session.commit()
     assert site.poster_printed_at is None
@@ -200,6 +201,9 @@ def test_poster_download_decodes_checks_in_and_marks_printed(app, client, auth, 
     (page,) = read_pdf(response.data)
     assert codes_read([page]) == [render.payload(site.code)]
     assert "Kế hoạch 37/KH-UBND" in page["text"]
+    assert db.session.get(Site, site.id).poster_printed_at is None  # downloading or previewing only reads
+    marked = client.post(f"/sites/{site.id}/printed")
+    assert marked.status_code == 302 and marked.headers["Location"].endswith(f"/sites/{site.id}")
     assert db.session.get(Site, site.id).poster_printed_at is not None
     assert urlsplit(page["qrs"][0]["text"]).path == f"/C/{site.code}"
     assert_checks_in(app.test_client(), page["qrs"][0]["text"], site)

@@ -181,8 +181,11 @@ def test_official_registers_a_site_and_downloads_its_poster(page, live_server, l
     finally:
         pdf.close()
 
-    # Printed: the site page says when, and the list counts it.
+    # Downloading marks nothing (a GET only reads); "Đánh dấu đã in" does: the page says when, the list counts it.
     page.reload()
+    expect(page.get_by_test_id("site-printed")).to_have_text("chưa in")
+    assert _site(live_server.app, site_id).poster_printed_at is None
+    page.get_by_test_id("mark-printed").click()
     printed = page.get_by_test_id("site-printed")
     expect(printed).to_have_text(re.compile(r"^in lần gần nhất \d{2}:\d{2} \d{2}/\d{2}/\d{4}$"))
     assert _site(live_server.app, site_id).poster_printed_at is not None

@@ -237,9 +237,18 @@ PATHS = {
     "/sites/{site_id}/poster.pdf": {
         "get": {
             "operationId": "site_poster",
-            "summary": "The site's printable poster (staff, in scope); marks it printed",
+            "summary": "The site's printable poster (staff, in scope); a GET marks nothing: POST …/printed does",
             "parameters": [_SITE_ID, _query("layout", "Paper layout.", _LAYOUT)],
             "responses": {"200": _file("application/pdf", "The poster.")} | _errors(401, 403, 404, 422),
+        },
+    },
+    "/sites/{site_id}/printed": {
+        "post": {
+            "operationId": "mark_site_printed",
+            "summary": "Mark the site's poster printed (staff, in scope): sets `poster_printed_at` to now",
+            "parameters": [_SITE_ID],
+            "responses": {"200": _json(_ref("schemas", "SiteDetail"), "The site, printed.")}
+            | _errors(401, 403, 404, 422),
         },
     },
     "/posters": {

@@ -216,9 +216,19 @@ def site_poster(site_id: int):
     if errors:
         raise ValidationError(errors)
     body = b"".join(stream_posters([site], layout))
+    return pdf_response(body, f"poster-{site.code}-{layout}.pdf")  # a GET only reads: POST …/printed marks it
+
+
+@bp.post("/sites/<int:site_id>/printed")
+@allow(STAFF)
+def mark_site_printed(site_id: int):
+    site = load_site(site_id)
+    check_scope(site.unit_id)
+    if site.status != SiteStatus.ACTIVE:
+        raise ValidationError({"status": _retired(site.name)})
     services.mark_posters_printed([site.id])
     db.session.commit()
-    return pdf_response(body, f"poster-{site.code}-{layout}.pdf")
+    return site_detail_json(site)
 
 
 def _site_ids(body: Body) -> list[int]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import NoReturn
 
-from flask import Blueprint, Response, abort, request, stream_with_context
+from flask import Blueprint, Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -143,9 +143,20 @@ def poster(site_id: int):
         _refuse_retired(site.name)
     body = b"".join(stream_posters([site], layout, program_reference=reference))
     filename = f"ap-phich-{slug(site.name) or 'diem-qr'}-{site.code}-{layout}.pdf"
+    return pdf_response(body, filename)  # a GET only reads: printing is marked by the POST below
+
+
+@bp.post("/sites/<int:site_id>/printed")
+@allow(STAFF)
+def mark_printed(site_id: int):
+    """“Đánh dấu đã in”: the poster downloaded from the site page has been printed and put up."""
+    site = load_in_scope(Site, site_id)
+    if site.status != SiteStatus.ACTIVE:
+        _refuse_retired(site.name)
     mark_posters_printed([site.id])
     db.session.commit()
-    return pdf_response(body, filename)
+    flash(_("Đã đánh dấu áp phích của “%(name)s” là đã in.", name=site.name), "success")
+    return redirect(url_for("sites.show", site_id=site.id))
 
 
 def _ids_field() -> list[int] | None:
