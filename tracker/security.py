@@ -16,6 +16,7 @@ from markupsafe import Markup
 # stylesheet): its CSS is inlined from this file, and the policy allows exactly that text by its hash.
 CHECKIN_CSS = Path("css") / "checkin.css"
 HSTS = "max-age=63072000; includeSubDomains"  # two years
+HOST_PREFIX = "__Host-"
 
 
 def content_security_policy(style_hashes: list[str]) -> str:
@@ -42,7 +43,7 @@ def sha256_base64(text: str) -> str:
 def cookie_name(name: str) -> str:
     """Under HTTPS our cookies carry the `__Host-` prefix: the browser then takes them only when Secure, for
     Path=/ and without Domain, so neither a plain-HTTP page nor a sibling subdomain can plant or widen one."""
-    return f"__Host-{name}" if current_app.config["HTTPS"] else name
+    return HOST_PREFIX + name if current_app.config["HTTPS"] else name
 
 
 def read_cookie(name: str) -> str | None:
@@ -75,7 +76,7 @@ def register(app: Flask) -> None:
     policy = content_security_policy([sha256_base64(css)])
     https = app.config["HTTPS"]
     if https:
-        app.config["SESSION_COOKIE_NAME"] = cookie_name("session")
+        app.config["SESSION_COOKIE_NAME"] = HOST_PREFIX + "session"  # Secure and Path=/ already: Flask's own
     _quiet_development_server()
 
     @app.after_request
