@@ -4,9 +4,8 @@
   (`response` wraps it in `stream_with_context`): the rows it writes are read from the database in batches as it
   goes, in the request's reading transaction (deferred on SQLite, so the write lock is never held).
 - XLSX: openpyxl's write-only mode writes each row to a temporary file as it is appended; `xlsx_file` saves the
-  workbook into an anonymous temporary file, which `response` sends back in chunks, with its length (through the
-  WSGI server's file wrapper, `sendfile` under gunicorn). The file is built before the response starts, so a
-  failure is still an error page, not a cut-off download.
+  workbook into an anonymous temporary file, which `response` sends back in chunks, with its length. The file is
+  built before the response starts, so a failure is still an error page, not a cut-off download.
 
 Every CSV response has exactly one Content-Type, `text/csv; charset=utf-8`: it is given whole as the content type
 (a mimetype given to Werkzeug gains a second "; charset=utf-8").
@@ -20,9 +19,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, stream_with_context
 from openpyxl import Workbook
-from werkzeug.wsgi import wrap_file
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -30,14 +28,14 @@ CHUNK = 64 * 1024  # bytes sent at a time
 BATCH = 1000  # rows read from the database at a time
 
 
-def csv_chunks(rows: Iterable[Sequence[Any]], cell: Callable[[Any], Any] = str) -> Iterator[bytes]:
-    """Rows as comma-separated UTF-8 with a BOM (so Excel reads the accents), each value through `cell`, in
-    chunks of about CHUNK bytes, written as the rows come."""
+def csv_chunks(rows: Iterable[Sequence[Any]], cell: Callable[[Any], Any] | None = None) -> Iterator[bytes]:
+    """Rows as comma-separated UTF-8 with a BOM (so Excel reads the accents), each value through `cell` when one is
+    given, in chunks of about CHUNK bytes, written as the rows come."""
     yield codecs.BOM_UTF8
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow([cell(value) for value in row])
+        writer.writerow(row if cell is None else [cell(value) for value in row])
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -64,10 +62,15 @@ def response(body: bytes | IO[bytes] | Iterator[bytes], content_type: str, heade
     if isinstance(body, bytes):
         return Response(body, content_type=content_type, headers=headers)
     if hasattr(body, "read"):
-        size = os.fstat(body.fileno()).st_size
-        sent = Response(
-            wrap_file(request.environ, body, CHUNK), content_type=content_type, headers=headers, direct_passthrough=True
-        )
-        sent.content_length = size
+        sent = Response(_chunks_of(body), content_type=content_type, headers=headers, direct_passthrough=True)
+        sent.content_length = os.fstat(body.fileno()).st_size
+        sent.call_on_close(body.close)  # a response never read (a HEAD, a client gone) still closes it
         return sent
     return Response(stream_with_context(body), content_type=content_type, headers=headers)
+
+
+def _chunks_of(file: IO[bytes]) -> Iterator[bytes]:
+    """A file's content in chunks; the file is closed once read to its end."""
+    with file:
+        while chunk := file.read(CHUNK):
+            yield chunk

@@ -2,16 +2,19 @@
 writers (XLSX, CSV) that share it. Every figure comes from the evaluation; nothing is recomputed here.
 
 Text typed by users may start like a formula ("=HYPERLINK(…)"); spreadsheets would run it, so the XLSX keeps all
-text in text cells holding exactly what was typed (imports.xlsx_row) and the CSV gives such text a leading
+text in text cells holding exactly what was typed (imports.xlsx_cells) and the CSV gives such text a leading
 apostrophe (imports.safe_cell). Numbers are written as numbers and are never touched.
+
+Both stream (tracker.downloads): the XLSX is written row by row by openpyxl's write-only mode to a temporary file,
+the CSV is a generator of chunks.
 """
 
-import csv
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import IO
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,9 +22,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from tracker import downloads
 from tracker.formatting import number, percent, vn_date
 from tracker.imports import safe_cell as safe_text  # one formula guard for every CSV written
-from tracker.imports import xlsx_row
+from tracker.imports import xlsx_cells
 from tracker.programs.models import Lifecycle, Program, Task
 from tracker.programs.progress import ProgramState, TaskState, evaluate_program, local_today
 
@@ -38,8 +42,6 @@ HEADERS = (
     _l("Ghi chú"),
 )
 WIDTHS = (8, 50, 22, 24, 12, 18, 14, 12, 24, 40)
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -158,27 +160,36 @@ def _number_format(value: Decimal, label: str = "") -> str:
     return f'{fmt} "{label}"' if label else fmt
 
 
-def to_xlsx(report: Report) -> bytes:
-    """An .xlsx workbook: title lines, a bold header, one row per task, numbers and dates typed."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Tiến độ")[:31]
-    xlsx_row(sheet, [report.title])
-    sheet["A1"].font = Font(bold=True, size=14)
+def to_xlsx(report: Report) -> IO[bytes]:
+    """An .xlsx workbook: title lines, a bold header, one row per task, numbers and dates typed; an open temporary
+    file. A write-only sheet writes its properties, columns and panes before its first row: they come first."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Tiến độ")[:31])
+    header_row = len(report.lines) + 3  # the title, the lines, a blank row
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    (title,) = xlsx_cells(sheet, [report.title])
+    title.font = Font(bold=True, size=14)
+    sheet.append([title])
     for line in report.lines:
-        xlsx_row(sheet, [line])
+        sheet.append(xlsx_cells(sheet, [line]))
     sheet.append([])
-    sheet.append([str(h) for h in HEADERS])
-    header_row = sheet.max_row
+    header = xlsx_cells(sheet, [str(h) for h in HEADERS])
     thin = Side(style="thin", color="999999")
-    for cell in sheet[header_row]:
+    for cell in header:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8EEF4")
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    sheet.append(header)
     top = Alignment(vertical="top", wrap_text=True)
     for row in report.rows:
-        cells = xlsx_row(
+        cells = xlsx_cells(
             sheet,
             [
                 row.number,
@@ -202,39 +213,31 @@ def to_xlsx(report: Report) -> bytes:
         if row.value is not None:
             cells[6].number_format = _number_format(row.value)
         cells[7].number_format = "#,##0.00%"
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.append(cells)
     last = get_column_letter(len(HEADERS))
-    sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.auto_filter.ref = f"A{header_row}:{last}{max(sheet.max_row, header_row)}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + len(report.rows)}"
+    return downloads.xlsx_file(book)
 
 
-def to_csv(report: Report) -> bytes:
-    """UTF-8 with a BOM (so Excel reads the accents), comma-separated; figures written the Vietnamese way."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(h) for h in HEADERS])
+def to_csv(report: Report) -> Iterator[bytes]:
+    """UTF-8 with a BOM (so Excel reads the accents), comma-separated; figures written the Vietnamese way; chunks
+    of bytes, written as they are sent."""
+    return downloads.csv_chunks(_csv_rows(report))
+
+
+def _csv_rows(report: Report) -> Iterator[list[str]]:
+    yield [str(h) for h in HEADERS]
     for row in report.rows:
         target = f"{number(row.target, 4)} {row.unit_label}".strip() if row.target is not None else ""
-        writer.writerow(
-            [
-                row.number,
-                safe_text(row.title),
-                safe_text(row.owner),
-                safe_text(row.responsible),
-                vn_date(row.deadline),
-                safe_text(target),  # carries the unit label, so it is text
-                number(row.value, 4),
-                number(row.achievement * 100, 2) if row.achievement is not None else "",
-                safe_text(row.status),
-                safe_text(row.note),
-            ]
-        )
-    return out.getvalue().encode("utf-8-sig")
+        yield [
+            row.number,
+            safe_text(row.title),
+            safe_text(row.owner),
+            safe_text(row.responsible),
+            vn_date(row.deadline),
+            safe_text(target),  # carries the unit label, so it is text
+            number(row.value, 4),
+            number(row.achievement * 100, 2) if row.achievement is not None else "",
+            safe_text(row.status),
+            safe_text(row.note),
+        ]

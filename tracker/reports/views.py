@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort
 
+from tracker import downloads
 from tracker.auth.access import EVERYONE, allow, load_in_scope
 from tracker.programs.models import Program
 from tracker.reports import export
@@ -28,22 +29,22 @@ def filenames(program: Program, extension: str) -> tuple[str, str]:
     return ascii_name, f"{real}.{extension}"
 
 
-def _download(body: bytes, mimetype: str, program: Program, extension: str) -> Response:
+def _download(body, content_type: str, program: Program, extension: str) -> Response:
     ascii_name, real = filenames(program, extension)
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(real, safe='')}"
     headers = {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
-    return Response(body, mimetype=mimetype, headers=headers)
+    return downloads.response(body, content_type, headers)
 
 
 @bp.get("/programs/<int:program_id>/export.xlsx")
 @allow(EVERYONE)
 def program_xlsx(program_id: int):
     program = _program(program_id)
-    return _download(export.to_xlsx(export.program_report(program)), export.XLSX_MIMETYPE, program, "xlsx")
+    return _download(export.to_xlsx(export.program_report(program)), downloads.XLSX_MIMETYPE, program, "xlsx")
 
 
 @bp.get("/programs/<int:program_id>/export.csv")
 @allow(EVERYONE)
 def program_csv(program_id: int):
     program = _program(program_id)
-    return _download(export.to_csv(export.program_report(program)), export.CSV_MIMETYPE, program, "csv")
+    return _download(export.to_csv(export.program_report(program)), downloads.CSV_CONTENT_TYPE, program, "csv")

@@ -1,14 +1,15 @@
 """Reading the online services: the catalog's search, the records of each listed procedure, and the report of a
 unit with its subordinates (DESIGN §2.9) — a row per unit that keeps a catalog, with toàn trình / một phần /
-chưa cung cấp counts and shares and the share of records submitted online, a total row, and the same as XLSX.
+chưa cung cấp counts and shares and the share of records submitted online, a total row, and the same as XLSX
+(written by openpyxl's write-only mode to a temporary file, sent in chunks: tracker.downloads).
 
 Each is a fixed number of grouped queries, whatever the number of units, procedures or periods.
 """
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import IO
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,9 +17,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import func, or_, select
 
+from tracker import downloads
 from tracker.extensions import db
 from tracker.formatting import vn_date
-from tracker.imports import xlsx_row
+from tracker.imports import xlsx_cells
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.services.services import LEVEL_FILTERS, LevelCounts, share
 from tracker.text import clean, fold
@@ -196,30 +198,31 @@ def _cells(row: ReportRow) -> list:
     ]
 
 
-def to_xlsx(report: ServiceReport, today: date) -> bytes:
+def to_xlsx(report: ServiceReport, today: date) -> IO[bytes]:
     """The report as a workbook: title lines, a bold header, a row per unit, the total in bold; shares typed as
-    percentages, counts as numbers."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Dịch vụ công")[:31]
-    xlsx_row(sheet, [_("Báo cáo dịch vụ công trực tuyến — %(unit)s", unit=report.unit.name)])
-    sheet["A1"].font = Font(bold=True, size=14)
+    percentages, counts as numbers; an open temporary file."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Dịch vụ công")[:31])
+    header = 5  # the title, two lines, a blank row
+    for index, (_label, width) in enumerate(COLUMNS, start=1):  # written before the rows: they come first
+        sheet.column_dimensions[chr(64 + index)].width = width
+    sheet.freeze_panes = f"B{header + 1}"
+    (title,) = xlsx_cells(sheet, [_("Báo cáo dịch vụ công trực tuyến — %(unit)s", unit=report.unit.name)])
+    title.font = Font(bold=True, size=14)
+    sheet.append([title])
     sheet.append([_("Hồ sơ: %(period)s. Số thủ tục theo mức độ hiện tại.", period=report.period)])
     sheet.append([_("Số liệu tính đến ngày %(day)s", day=vn_date(today))])
     sheet.append([])
-    sheet.append([str(label) for label, _width in COLUMNS])
-    header = sheet.max_row
-    for cell in sheet[header]:
-        cell.font = Font(bold=True)
+    sheet.append(_bold(xlsx_cells(sheet, [str(label) for label, _width in COLUMNS])))
     for row in [*report.rows, report.total]:
-        xlsx_row(sheet, _cells(row))
+        cells = xlsx_cells(sheet, _cells(row))
         for index in (3, 5, 7, 10):
-            sheet.cell(row=sheet.max_row, column=index + 1).number_format = "0.00%"
-    for cell in sheet[sheet.max_row]:
+            cells[index].number_format = "0.00%"
+        sheet.append(_bold(cells) if row is report.total else cells)
+    return downloads.xlsx_file(book)
+
+
+def _bold(cells: tuple) -> tuple:
+    for cell in cells:
         cell.font = Font(bold=True)
-    for index, (_label, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[chr(64 + index)].width = width
-    sheet.freeze_panes = f"B{header + 1}"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return cells

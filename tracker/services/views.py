@@ -8,13 +8,13 @@ tasks in the same transaction (tracker.programs.live).
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from tracker import audit, imports
+from tracker import audit, downloads, imports
 from tracker.auth.access import EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, load_in_scope
 from tracker.auth.models import Role
 from tracker.dashboards.queries import online_services
@@ -293,7 +293,7 @@ def report_xlsx():
     body = report.to_xlsx(found, local_today())
     name = f"bao-cao-dich-vu-cong-{found.unit.code or found.unit.id}.xlsx"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
-    return Response(body, mimetype=imports.XLSX_MIMETYPE, headers=headers)
+    return downloads.response(body, downloads.XLSX_MIMETYPE, headers)
 
 
 # --- importing from the national portal's statistics -----------------------------------------------------------

@@ -5,11 +5,16 @@ corrected and imported again as it is.
 
 Names and addresses are typed by people and may start like a formula ("=HYPERLINK(…)"): the XLSX keeps them as
 text cells holding exactly what was typed (imports.xlsx_row), the CSV gives them a leading apostrophe
-(imports.csv_file). Whatever the number of sites, it reads them in one statement (queries.with_stats).
+(imports.csv_cell). Whatever the number of sites, it reads them in one statement (queries.with_stats), a batch
+of rows at a time, and writes each row as it comes: the CSV is a generator of chunks sent as it is written, the
+XLSX is written by openpyxl's write-only mode to a temporary file then sent in chunks (tracker.downloads). Memory
+stays flat in the number of sites.
 """
 
-import io
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from itertools import chain
+from typing import IO
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -18,8 +23,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import joinedload
 
+from tracker import downloads
 from tracker.db import LOCAL
-from tracker.imports import csv_file, xlsx_row
+from tracker.imports import csv_cell, xlsx_cells
 from tracker.programs.progress import local_day
 from tracker.sites import queries
 from tracker.sites.codes import grouped
@@ -45,10 +51,10 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(LOCAL).replace(tzinfo=None)
 
 
-def rows(stmt, today: date) -> list[list]:
-    """A row of typed values per site of a SELECT of sites (queries.search), in its order."""
-    found = []
-    for site, stats in queries.with_stats(stmt.options(joinedload(Site.unit)), today):
+def rows(stmt, today: date) -> Iterator[list]:
+    """A row of typed values per site of a SELECT of sites (queries.search), in its order, read as it is asked
+    for (downloads.BATCH rows at a time)."""
+    for site, stats in queries.with_stats(stmt.options(joinedload(Site.unit)), today, downloads.BATCH):
         imported = {
             "name": site.name,
             "kind": site.kind.label,
@@ -60,40 +66,43 @@ def rows(stmt, today: date) -> list[list]:
         }
         printed = local_day(site.poster_printed_at) if site.poster_printed_at else None
         read_only = [site.status.label, printed, stats.total, stats.last30, _local(stats.last_at)]
-        found.append([imported[c.key] for c in COLUMNS] + read_only)
-    return found
+        yield [imported[c.key] for c in COLUMNS] + read_only
 
 
-def to_xlsx(table: list[list]) -> bytes:
-    """One sheet: a bold header row, then a row per site; text as text, dates and counts typed."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Điểm QR")
-    for cell in xlsx_row(sheet, headers()):
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8EEF4")
-    for values in table:
-        for cell in xlsx_row(sheet, values):
-            if isinstance(cell.value, datetime):
-                cell.number_format = MOMENT
-            elif isinstance(cell.value, date):
-                cell.number_format = DAY
-    widths = [c.width for c in COLUMNS] + [width for _label, width in READ_ONLY]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{sheet.max_row}"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def site_file(stmt, fmt: str, today: date) -> bytes:
-    """The sites of a SELECT of sites as an "xlsx" or "csv" file, in Vietnamese whatever the user's language (the
-    headers must be the import's)."""
+def xlsx_file(stmt, today: date) -> IO[bytes]:
+    """One sheet: a bold header row, then a row per site; text as text, dates and counts typed. In Vietnamese
+    whatever the user's language (the headers must be the import's); an open temporary file."""
     with force_locale("vi"):
-        table = rows(stmt, today)
-        return to_xlsx(table) if fmt == "xlsx" else csv_file([headers(), *table])
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("Điểm QR"))
+        widths = [c.width for c in COLUMNS] + [width for _label, width in READ_ONLY]
+        for index, width in enumerate(widths, start=1):  # a write-only sheet writes its columns before any row
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
+        header = xlsx_cells(sheet, headers())
+        for cell in header:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="E8EEF4")
+        sheet.append(header)
+        count = 1
+        for values in rows(stmt, today):
+            cells = xlsx_cells(sheet, values)
+            for cell in cells:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = MOMENT
+                elif isinstance(cell.value, date):
+                    cell.number_format = DAY
+            sheet.append(cells)
+            count += 1
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{count}"
+        return downloads.xlsx_file(book)
+
+
+def csv_chunks(stmt, today: date) -> Iterator[bytes]:
+    """The same rows as CSV (text with a formula's look gains an apostrophe), chunks written as the sites are read;
+    in Vietnamese whatever the user's language."""
+    with force_locale("vi"):
+        yield from downloads.csv_chunks(chain([headers()], rows(stmt, today)), csv_cell)
 
 
 def file_name(unit: Unit | None, today: date) -> str:

@@ -168,7 +168,8 @@ def export(fmt: str):
     except ValidationError as exc:
         abort_with(400, exc.message)
     today = local_today()
-    body = site_export.site_file(_search(form, unit_ids, today), fmt, today)
+    stmt = _search(form, unit_ids, today)
+    body = site_export.xlsx_file(stmt, today) if fmt == "xlsx" else site_export.csv_chunks(stmt, today)
     return imports.download(body, fmt, site_export.file_name(unit, today))
 
 
