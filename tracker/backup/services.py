@@ -113,7 +113,8 @@ def create_backup(dest: Path, keep: int | None = None) -> dict:
             "files": {name: {"size": p.stat().st_size, "sha256": file_sha256(p)} for name, p in files.items()},
         }
         partial = work / "archive.partial"
-        with tarfile.open(partial, "w:gz" if target.name.endswith((".gz", ".tgz")) else "w") as tar:
+        gz = {"mode": "w:gz", "compresslevel": 6} if target.name.endswith((".gz", ".tgz")) else {"mode": "w"}
+        with tarfile.open(partial, **gz) as tar:  # gzip's own default level: -9 took twice as long for 5 % less
             body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime, info.mode = len(body), int(datetime.now(UTC).timestamp()), 0o600
