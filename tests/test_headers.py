@@ -5,12 +5,8 @@ and `__Host-` cookies under HTTPS, no server announcing its version; and no temp
 import base64
 import hashlib
 import re
-import signal
-import socket
-import subprocess
-import sys
+import shutil
 import threading
-import time
 import urllib.request
 from datetime import date
 from decimal import Decimal
@@ -21,6 +17,7 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.conftest import CSRFClient, base_config
+from tests.servers import Browser, Gunicorn
 from tracker import PROJECT_ROOT, create_app
 from tracker.auth.services import issue_api_token
 from tracker.boards.services import BoardFields, MemberFields, add_member, create_board
@@ -319,38 +316,17 @@ def test_the_development_server_does_not_announce_itself(app):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_gunicorn_names_itself_without_a_version(sqlite_template, tmp_path):
-    """As the README launches it: gunicorn's own `Server: gunicorn` (it has no setting to drop it; behind nginx the
-    header is not passed on), never a version, and the app's headers on what it serves."""
+    """As the README launches it (from the checkout, gunicorn.conf.py applying): gunicorn's own `Server: gunicorn`
+    — it has no setting to drop it, and nginx does not pass it on — never a version; the app's headers as well."""
     pytest.importorskip("gunicorn")
-    port = free_port()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "TRACKER_SECRET_KEY": "test-secret",
-        "TRACKER_INSTANCE_PATH": str(tmp_path),
-        "TRACKER_DATABASE_URL": f"sqlite:///{sqlite_template}",
-    }
-    command = [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "tracker:create_app()"]
-    server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    database = shutil.copyfile(sqlite_template, tmp_path / "tracker.sqlite3")
+    server = Gunicorn(tmp_path, {"TRACKER_DATABASE_URL": f"sqlite:///{database}"}, workers=1)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                headers = fetch_headers(f"http://127.0.0.1:{port}/static/css/app.css")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not answer: {server.stderr.read().decode()[-2000:]}")
-                time.sleep(0.1)
+        server.wait_ready()
+        status, headers, _ = Browser(server.port).get("/static/css/app.css")
     finally:
-        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-        server.wait(timeout=10)
-        server.stderr.close()
+        server.stop()
+    assert status == 200
     assert headers.get_all("Server") == ["gunicorn"]
     assert "Content-Security-Policy" in headers and headers["X-Frame-Options"] == "DENY"
