@@ -101,7 +101,11 @@ def test_manager_sees_only_accounts_in_scope(client, auth, users, province):
     [
         ({"username": "member"}, "username", "Tên đăng nhập “member” đã có người dùng."),
         ({"password": "ngan123"}, "password", "Mật khẩu phải có ít nhất 10 ký tự."),
-        ({"password": "abcdefghijk"}, "password", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
+        (
+            {"password": "password12"},
+            "password",
+            "Mật khẩu này nằm trong danh sách mật khẩu phổ biến mà kẻ gian thử đầu tiên; hãy chọn mật khẩu khác.",
+        ),
         ({"unit_code": "99999"}, "unit_code", "Không có đơn vị nào mang mã “99999”."),
         ({"unit_code": ""}, "unit_code", "Hãy chọn đơn vị cho tài khoản không phải quản trị."),
     ],

@@ -27,21 +27,21 @@ def test_two_workers_share_the_failed_login_count(app, users, database_url, tmp_
     """Worker 2 starts with a fresh limiter: the six failures it knows of can only come from Redis."""
     # A fresh address per run, so counts left in Redis by earlier runs never meet this one.
     address = {"REMOTE_ADDR": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"}
-    bad = {"username": "admin", "password": "sai-mat-khau"}
+    bad = [{"username": f"khach{n}", "password": "sai-mat-khau"} for n in range(11)]  # the address's limit
     first = _worker(database_url, tmp_path)
     with first.app_context():
         client = first.test_client()
         client.environ_base.update(address)
-        for _ in range(6):
-            assert client.post("/login", data=bad).status_code == 401
+        for n in range(6):
+            assert client.post("/login", data=bad[n]).status_code == 401
         db.session.remove()
         db.engine.dispose()
     second = _worker(database_url, tmp_path)
     with second.app_context():
         client = second.test_client()
         client.environ_base.update(address)
-        for _ in range(4):
-            assert client.post("/login", data=bad).status_code == 401
-        assert client.post("/login", data=bad).status_code == 429
+        for n in range(6, 10):
+            assert client.post("/login", data=bad[n]).status_code == 401
+        assert client.post("/login", data=bad[10]).status_code == 429
         db.session.remove()
         db.engine.dispose()

@@ -36,13 +36,14 @@ def init_command(no_demo):
     password = None
     if not db.session.scalar(select(func.count(User.id)).where(User.role == Role.ADMIN)):
         password = random_password("admin")
-        accounts.create_user("admin", password, Role.ADMIN, None, "Quản trị hệ thống")
+        accounts.create_user("admin", password, Role.ADMIN, None, "Quản trị hệ thống", must_change_password=True)
     db.session.commit()
     if password:
         click.echo("")
         click.echo("=" * 60)
         click.echo("Tài khoản quản trị: admin")
         click.echo(f"Mật khẩu (chỉ hiện một lần): {password}")
+        click.echo("Lần đăng nhập đầu tiên sẽ yêu cầu đổi mật khẩu này.")
         click.echo("=" * 60)
 
 

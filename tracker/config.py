@@ -41,6 +41,9 @@ RATELIMIT_SWALLOW_ERRORS = True
 API_WRITE_LIMIT = "120 per minute"
 HEAVY_LIMIT = "10 per minute"
 LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+# Failed logins of one account from any number of addresses: slowed (3 a minute), then locked until the
+# quarter-hour window ends (10 in 15 minutes). Refused attempts are audited as login_locked.
+LOGIN_ACCOUNT_LIMIT = "3 per minute;10 per 15 minutes"
 
 # Public check-in and QR posters.
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"

@@ -116,6 +116,8 @@ def error_page(status: int, message: str | None = None):
 def register(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.response is not None:  # the raiser made its own page (the login page of a locked account)
+            return exc.response
         status = exc.code or 500
         if status == 403:
             _record_refusal()
@@ -148,6 +150,17 @@ def register(app) -> None:
             return server_error(exc)
         app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
         return unavailable()
+
+    @app.teardown_appcontext
+    def end_session(exc):
+        # Runs before Flask-SQLAlchemy removes the session (teardowns run last-registered first). When the server
+        # dropped the connection after the answer was made, the rollback that closing sends raises, and the answer
+        # would be lost to a 500; the connection is let go instead (invalidated: the pool opens a new one).
+        if db.session.registry.has():
+            try:
+                db.session.close()
+            except DBAPIError:
+                db.session().invalidate()
 
 
 RETRY_AFTER_SECONDS = 5

@@ -69,7 +69,7 @@ class IdField(StringField):
         self.data = None
         raw = (valuelist[0] if valuelist else "").strip()
         if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw[:12]) <= MAX_ID):
-            raise ValueError(_("Mã số phải là số nguyên dương (tối đa %(max)d).", max=MAX_ID))
+            raise ValueError(_("Mã số phải là số nguyên dương."))
         self.data = int(raw) if raw else None
 
     def _value(self):

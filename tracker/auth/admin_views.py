@@ -8,7 +8,7 @@ from tracker.audit import history
 from tracker.auth import services
 from tracker.auth.access import ADMINS, MANAGERS, allow
 from tracker.auth.forms import AuditFilterForm, NewUserForm, ResetPasswordForm, UserFilterForm, UserForm
-from tracker.auth.models import User
+from tracker.auth.models import Role, User
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.forms import hidden_errors, show_errors
@@ -61,7 +61,7 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @allow(MANAGERS)
 def user_new():
-    form = NewUserForm()
+    form = NewUserForm(role=Role.VIEWER.value)  # the least power until someone chooses more
     _role_choices(form)
     if form.validate_on_submit():
         try:

@@ -30,6 +30,11 @@ def _full_name_field():
     return StringField(_l("Họ và tên"), validators=[Length(max=200, message=_l("Họ và tên dài tối đa 200 ký tự."))])
 
 
+PASSWORD_HELP = _l(
+    "Ít nhất 10 ký tự; một câu dài dễ nhớ là mật khẩu tốt. Không dùng mật khẩu phổ biến hoặc có tên đăng nhập."
+)
+
+
 def _role_field():
     # The choices are narrowed per user in the view; the service has the last word on what may be granted.
     return SelectField(_l("Vai trò"), choices=Role.choices, validate_choice=False)
@@ -57,12 +62,12 @@ class NewUserForm(_RoleCheck, FlaskForm):
         validators=[DataRequired(_l("Hãy nhập tên đăng nhập.")), Length(max=64, message=_l("Tối đa 64 ký tự."))],
     )
     full_name = _full_name_field()
-    role = _role_field()
+    role = _role_field()  # the view offers the roles from the least power up; a new account starts as a viewer
     unit_code = _unit_code_field()
     password = PasswordField(
         _l("Mật khẩu ban đầu"),
         validators=[DataRequired(_l("Hãy nhập mật khẩu."))],
-        description=_l("Ít nhất 10 ký tự, có cả chữ và số hoặc ký tự đặc biệt."),
+        description=PASSWORD_HELP,
     )
 
 
@@ -82,7 +87,7 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Mật khẩu mới"),
         validators=[DataRequired(_l("Hãy nhập mật khẩu mới."))],
-        description=_l("Ít nhất 10 ký tự, có cả chữ và số hoặc ký tự đặc biệt."),
+        description=PASSWORD_HELP,
     )
     confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import TimestampMixin, VersionedMixin, db, utcnow
@@ -50,11 +50,14 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     # Flask-Login keeps this in the cookie instead of the id: rotating it ends every session at the server.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     last_login_at: Mapped[datetime | None]
+    # Set when someone else chose the password (init prints it, an administrator types it): it works once, to sign
+    # in and choose a new one (ASVS V6.4.1).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     unit: Mapped[Unit | None] = relationship()
     api_tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
 
-    AUDIT_EXCLUDE = frozenset({"password_hash", "session_token", "last_login_at"})
+    AUDIT_EXCLUDE = frozenset({"password_hash", "session_token", "last_login_at", "must_change_password"})
 
     def get_id(self) -> str:
         return self.session_token

@@ -40,8 +40,17 @@ def _check_scope(role: Role, unit: Unit | None) -> None:
         raise ValidationError({"unit": _("Hãy chọn đơn vị cho tài khoản không phải quản trị.")})
 
 
-def create_user(username: str, password: str, role: Role | str, unit: Unit | None, full_name: str = "") -> User:
-    """Create an account after checking the name is free and the password strong enough."""
+def create_user(
+    username: str,
+    password: str,
+    role: Role | str,
+    unit: Unit | None,
+    full_name: str = "",
+    *,
+    must_change_password: bool = False,
+) -> User:
+    """Create an account after checking the name is free and the password strong enough; `must_change_password`
+    when someone other than its owner chose the password."""
     role = Role(role)
     username = _check_username(username)
     problem = password_problem(password, username)
@@ -54,6 +63,7 @@ def create_user(username: str, password: str, role: Role | str, unit: Unit | Non
         password_hash=hash_password(password),
         role=role,
         unit=unit,
+        must_change_password=must_change_password,
     )
     db.session.add(user)
     db.session.flush()
@@ -84,12 +94,13 @@ def deactivate(user: User) -> None:
     db.session.flush()
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every session of the account."""
+def set_password(user: User, password: str, *, must_change: bool = False) -> None:
+    """Change the password and end every session of the account; `must_change` when its owner did not choose it."""
     problem = password_problem(password, user.username)
     if problem:
         raise ValidationError({"password": problem})
     user.password_hash = hash_password(password)
+    user.must_change_password = must_change
     user.rotate_session()
     db.session.flush()
 
@@ -153,8 +164,9 @@ def may_manage_user(actor: User, user: User) -> bool:
 
 
 def grantable_roles(actor: User) -> list[Role]:
-    """The roles this user may give: admins any, managers anything but admin."""
-    return list(Role) if actor.role == Role.ADMIN else [Role.MANAGER, Role.MEMBER, Role.VIEWER]
+    """The roles this user may give, from the least power up: admins any, managers anything but admin."""
+    roles = [Role.VIEWER, Role.MEMBER, Role.MANAGER, Role.ADMIN]
+    return roles if actor.role == Role.ADMIN else roles[:-1]
 
 
 def users_query(actor: User, *, role: str | None = None, active: bool | None = None, q: str = "") -> Select:
@@ -228,7 +240,7 @@ def add_user(
         errors["password"] = problem
     if errors:
         raise ValidationError(errors)
-    return create_user(username, password, role, unit, full_name)
+    return create_user(username, password, role, unit, full_name, must_change_password=True)
 
 
 def edit_user(
@@ -264,8 +276,9 @@ def edit_user(
 
 
 def reset_password(user: User, password: str) -> None:
-    """An administrator sets a new password: every session of the account ends; the reset is audited."""
-    set_password(user, password)
+    """An administrator sets a new password: every session of the account ends, its owner must choose another at
+    the next sign-in; the reset is audited."""
+    set_password(user, password, must_change=True)
     audit.record("password_reset", "users", user.id)
 
 

@@ -1,6 +1,6 @@
 """Wires Flask-Login, the bearer-token loader and the deny-by-default guard into the app."""
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -79,6 +79,20 @@ def guard():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if current_user.must_change_password and token is None and request.endpoint not in PASSWORD_CHANGE:
+        return _change_password_first()
     if access is None or current_user.role not in access:
         abort(403)
     return None
+
+
+# What an account whose password someone else chose may do before choosing its own.
+PASSWORD_CHANGE = frozenset({"auth.password", "auth.logout"})
+
+
+def _change_password_first():
+    message = _l("Mật khẩu này do người khác đặt cho bạn: hãy đổi mật khẩu trước khi tiếp tục.")
+    if wants_json():
+        return error_page(403, str(message))
+    flash(message, "warning")
+    return redirect(url_for("auth.password"))

@@ -1,17 +1,23 @@
 """Login, logout and the user's own password."""
 
+import hashlib
+import math
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_user, logout_user
 
+from tracker import audit
 from tracker.auth import services
 from tracker.auth.access import EVERYONE, allow, public
 from tracker.auth.forms import LoginForm, PasswordForm
 from tracker.auth.passwords import verify_password
 from tracker.errors import ValidationError
 from tracker.extensions import db, limiter
+from tracker.text import shown
 
 bp = Blueprint("auth", __name__)
 
@@ -22,11 +28,43 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboards.index")
 
 
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _account_key() -> str:
+    """The account a login form names, folded as `authenticate` folds it (hashed: any text may be typed there)."""
+    name = (request.form.get("username") or "").strip().lower()
+    return "account:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+def _account_locked(limit: RequestLimit):
+    """The account's failures from every address passed LOGIN_ACCOUNT_LIMIT: refused before its password is even
+    checked (so a guess that happens to be right tells nothing), audited, and told when to come back."""
+    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    name = (request.form.get("username") or "").strip().lower()[:64]
+    audit.record("login_locked", "users", None, {"username": shown(name), "limit": str(limit.limit)})
+    db.session.commit()
+    form = LoginForm()
+    form.password.errors = [
+        _(
+            "Tài khoản này đã bị nhập sai mật khẩu quá nhiều lần nên tạm khóa đăng nhập; hãy thử lại sau "
+            "%(n)d phút. Nếu không phải bạn, hãy báo quản trị viên.",
+            n=minutes,
+        )
+    ]
+    return make_response(render_template("auth/login.html", form=form), 429)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(
-    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
+    lambda: current_app.config["LOGIN_ACCOUNT_LIMIT"],
+    key_func=_account_key,
+    scope="login-account",
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
+    deduct_when=_failed,
+    on_breach=_account_locked,
 )
 @public
 def login():
