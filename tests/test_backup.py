@@ -145,7 +145,8 @@ def test_round_trip_gives_the_same_rows_files_and_checksums_and_an_app_that_serv
     with db.engine.connect() as conn:
         expected_figures = table_figures(conn)
     manifest = json.loads(members(archive)["manifest.json"])
-    assert manifest["tables"] == expected_figures and manifest["revision"] == "0002"
+    current = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    assert manifest["tables"] == expected_figures and manifest["revision"] == current
     assert {n: t["rows"] for n, t in manifest["tables"].items()} == expected_counts
     assert expected_counts["units"] > 5 and expected_counts["audit_events"] > 0
 
@@ -348,6 +349,14 @@ def test_a_broken_or_tampered_archive_is_refused_and_nothing_changes(sqlite_arch
     assert re.search(message, refused.output), refused.output
     assert not target.exists() and not uploads.exists()
     assert [p.name for p in target.parent.iterdir()] == []  # no staging left behind
+
+
+def test_an_archive_from_an_older_revision_restores_and_asks_for_an_upgrade(sqlite_archive, tmp_path):
+    older = in_manifest(revision("0001"))(sqlite_archive, tmp_path / "older.tar.gz")
+    with app_on(f"sqlite:///{tmp_path / 'restored.sqlite3'}", tmp_path / "restored-uploads") as app:
+        restored = run(app, "restore", older)
+    assert restored.exit_code == 0, restored.output
+    assert "migration 0001" in restored.output and "db upgrade" in restored.output
 
 
 def test_keep_leaves_the_newest_dated_archives_of_a_folder(sqlite_archive, tmp_path):

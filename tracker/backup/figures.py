@@ -83,6 +83,7 @@ def has_rows(conn: sa.Connection) -> bool:
 
 
 def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read a MiB at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
