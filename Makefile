@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench chromium wrk translations clean
+.PHONY: install run test lint bench chromium wrk nginx translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -38,6 +38,14 @@ wrk:
 		|| echo "Could not install wrk: the check-in and QR throughput bars will be N/A"; \
 	fi
 
+# Debian's nginx for the proxy test (tests/test_proxy.py starts its own on a loopback port; the service is not used).
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx \
+		|| echo "Could not install nginx: the test through nginx will be skipped"; \
+	fi
+
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) init
@@ -46,7 +54,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check tracker tests bench
 
-test: install chromium lint
+test: install chromium nginx lint
 	$(VENV)/bin/pytest
 
 # The province benchmark (bench/README.md): SQL statements and server time per page at 1/100 and full scale,

@@ -176,6 +176,7 @@ class Browser:
         self.source = source
         self.cookies: dict[str, str] = {}
         self.token: str | None = None
+        self.attempts = 0
 
     def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(self.source, 0))
@@ -205,8 +206,11 @@ class Browser:
         return self.request("POST", path, {"csrf_token": self.token or "", **data}, headers)
 
     def failed_login(self, headers: dict | None = None) -> int:
+        """A wrong password, each time for another account: only the per-address limit counts it."""
+        self.attempts += 1
         self.get("/login")
-        return self.post("/login", {"username": "admin", "password": "sai-mat-khau"}, headers)[0]
+        account = f"khach-{self.source}-{self.attempts}"
+        return self.post("/login", {"username": account, "password": "sai-mat-khau"}, headers)[0]
 
     def check_in(self, code: str) -> int:
         self.get(f"/c/{code}")

@@ -39,8 +39,10 @@ def test_the_login_limit_counts_the_forwarded_client_only_when_the_proxy_is_trus
     first, second = app.test_client(), app.test_client()
     for client, address in ((first, "203.0.113.7"), (second, "203.0.113.8")):
         client.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=address)
-    assert [first.post("/login", data=BAD_LOGIN).status_code for _ in range(3)] == [401, 401, 429]
-    assert second.post("/login", data=BAD_LOGIN).status_code == (401 if separate else 429)
+    # Each try names another account, so only the per-address limit counts (not the per-account throttle).
+    tries = [first.post("/login", data={**BAD_LOGIN, "username": f"khach-{n}"}).status_code for n in range(3)]
+    assert tries == [401, 401, 429]
+    assert second.post("/login", data={**BAD_LOGIN, "username": "khach-9"}).status_code == (401 if separate else 429)
     with app.app_context():
         db.engine.dispose()
 
