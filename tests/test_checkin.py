@@ -337,7 +337,7 @@ def test_a_valid_phone_is_stored_and_an_empty_one_is_fine(app, client, site, typ
     assert [c.phone for c in checkins()] == [stored]
 
 
-def test_purge_forgets_phones_older_than_the_retention_and_keeps_the_counts(app, runner, site):
+def test_purge_forgets_phones_and_devices_older_than_the_retention_and_keeps_the_counts(app, runner, site):
     app.config["CHECKIN_RETENTION_DAYS"] = 21
     now = utcnow()
     for n, days in enumerate((30, 22, 20, 1)):
@@ -347,11 +347,12 @@ def test_purge_forgets_phones_older_than_the_retention_and_keeps_the_counts(app,
     db.session.commit()
     result = runner.invoke(args=["checkins", "purge"])
     assert result.exit_code == 0, result.output
-    assert "2 lượt" in result.output and "21 ngày" in result.output
+    assert "số điện thoại của 2 lượt và mã thiết bị của 3 lượt" in result.output and "21 ngày" in result.output
     db.session.expire_all()
     assert [c.phone for c in checkins()] == [None, None, "0912345672", "0912345673", None]
+    assert [c.device_hash for c in checkins()] == ["", "", "device-2", "device-3", ""]
     assert count() == 5
-    assert "0 lượt" in runner.invoke(args=["checkins", "purge"]).output
+    assert "của 0 lượt và mã thiết bị của 0 lượt" in runner.invoke(args=["checkins", "purge"]).output
 
 
 # --- limits ---------------------------------------------------------------------------------------------------

@@ -231,6 +231,45 @@ def test_other_formats_are_named(app):
     assert "Chỉ nhận tệp .xlsx hoặc .csv" in run(b"x", "diem.pdf").fatal[0]
 
 
+def with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """The workbook with one part added or replaced."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            if entry.filename != name:
+                target.writestr(entry, source.read(entry))
+        target.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("filename", ["diem.xlsm", "DIEM.XLSM", "mau.xltm", "diem.xlsb", "addin.xlam"])
+def test_macro_workbooks_are_refused_by_name(app, filename):
+    problem = run(xlsx([["Tên điểm"], ["A"]]), filename).fatal[0]
+    assert "có macro" in problem and ".xlsx" in problem
+
+
+def test_a_macro_workbook_renamed_xlsx_is_refused_by_content(app):
+    data = with_part(xlsx([["Tên điểm"], ["A"]]), "xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 VBA")
+    assert "có macro" in run(data, "diem.xlsx").fatal[0]
+
+
+def test_openpyxl_reads_uploads_through_defusedxml_and_an_entity_bomb_is_a_bad_file(app):
+    from openpyxl import xml
+
+    assert xml.DEFUSEDXML is True  # openpyxl checks this once: defusedxml must be installed (pyproject)
+    laughs = "".join(f'<!ENTITY l{n} "{"&l%d;" % (n - 1) * 10}">' for n in range(1, 10))
+    sheet = (
+        f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "ha">{laughs}]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row></sheetData></worksheet>'
+    )
+    data = with_part(xlsx([["Tên điểm"], ["A"]]), "xl/worksheets/sheet1.xml", sheet.encode())
+    started = time.monotonic()
+    result = run(data, "diem.xlsx")
+    assert result.fatal and "Excel" in result.fatal[0] and not result.rows
+    assert time.monotonic() - started < 2  # refused, not expanded to a billion "ha"
+
+
 # --- formulas stay text, and are neutralised on the way out ---------------------------------------------------
 
 

@@ -242,8 +242,19 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         raise _file_error(_("Không đọc được tệp CSV ở dòng %(line)d: %(msg)s", line=reader.line_num, msg=exc)) from None
 
 
+# Workbooks that carry macros (VBA): an import reads values only, and a file that can run code has no place in the
+# instance folder's stash or in anyone's downloads later.
+MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam", ".xlsb")
+
+
+def _macro_file() -> ValidationError:
+    return _file_error(
+        _("Tệp Excel có macro (.xlsm, .xlsb…) không được nhận: hãy lưu thành “Excel Workbook (.xlsx)” rồi tải lên lại.")
+    )
+
+
 def _check_zip(data: bytes) -> None:
-    """Refuse before opening anything that is not a sound, modest zip (an .xlsx is one)."""
+    """Refuse before opening anything that is not a sound, modest zip (an .xlsx is one) without macros."""
     broken = _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel. Hãy mở tệp bằng Excel, lưu lại rồi tải lên lại.")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _file_error(broken)
@@ -257,6 +268,8 @@ def _check_zip(data: bytes) -> None:
     )
     if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_UNCOMPRESSED:
         raise _file_error(too_big)
+    if any(entry.filename.lower().endswith("vbaproject.bin") for entry in entries):  # an .xlsm renamed .xlsx
+        raise _macro_file()
     for entry in entries:
         if entry.file_size > RATIO_FLOOR and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
             raise _file_error(too_big)
@@ -305,7 +318,9 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     """(spreadsheet row number, cells as text) of a .csv, .txt (Excel's "Unicode text") or .xlsx upload."""
     extension = Path(filename or "").suffix.lower()
-    if extension in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+    if extension in MACRO_EXTENSIONS:
+        raise _macro_file()
+    if extension == ".xlsx" or data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(data)
     if extension in (".csv", ".txt", ".tsv"):
         return _csv_rows(data)

@@ -183,11 +183,12 @@ def clean_phone(raw: str | None) -> str | None:
     return typed
 
 
-def purge_phones(retention_days: int, now: datetime | None = None) -> int:
-    """Forget the phone numbers of check-ins older than the retention period; the anonymous counts stay.
-    Returns how many check-ins lost their number."""
+def purge_personal_data(retention_days: int, now: datetime | None = None) -> tuple[int, int]:
+    """Forget what ties check-ins older than the retention period to a person: the phone number, and the device
+    hash (it links one phone's visits across sites; only the 30-minute repeat window needs it). The rows, and so
+    every count, stay. Returns (check-ins that lost their number, check-ins that lost their device)."""
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
-    result = db.session.execute(
-        update(_checkins).where(_checkins.c.at < cutoff, _checkins.c.phone.is_not(None)).values(phone=None)
-    )
-    return result.rowcount
+    old = _checkins.c.at < cutoff
+    phones = db.session.execute(update(_checkins).where(old, _checkins.c.phone.is_not(None)).values(phone=None))
+    devices = db.session.execute(update(_checkins).where(old, _checkins.c.device_hash != "").values(device_hash=""))
+    return phones.rowcount, devices.rowcount
