@@ -257,7 +257,7 @@ def test_openpyxl_reads_uploads_through_defusedxml_and_an_entity_bomb_is_a_bad_f
     from openpyxl import xml
 
     assert xml.DEFUSEDXML is True  # openpyxl checks this once: defusedxml must be installed (pyproject)
-    laughs = "".join(f'<!ENTITY l{n} "{"&l%d;" % (n - 1) * 10}">' for n in range(1, 10))
+    laughs = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
     sheet = (
         f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "ha">{laughs}]>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
