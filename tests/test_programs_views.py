@@ -213,8 +213,10 @@ def test_program_list_evaluates_once_for_the_page(client, auth, users, ward, pro
 def test_ids_no_table_can_hold_are_not_found(client, auth, users, program):
     auth.login("viewer")
     huge = 2**40
-    for url in (f"/programs/?unit_id={huge}", f"/programs/{huge}", f"/tasks/{huge}", f"/programs/{program.id}/x"):
+    for url in (f"/programs/{huge}", f"/tasks/{huge}", f"/programs/{program.id}/x"):
         assert client.get(url).status_code == 404, url
+    named = client.get(f"/programs/?unit_id={huge}")  # a query parameter: a 400 naming it
+    assert named.status_code == 400 and "Tham số “unit_id”" in named.get_data(as_text=True)
 
 
 def test_program_edit_archives_and_a_stale_edit_gets_409(app, client, auth, users, program):
@@ -504,7 +506,9 @@ def test_a_value_ten_times_the_target_or_the_last_value_asks_for_confirmation(cl
 
 
 def test_a_value_ten_times_the_last_one_asks_for_confirmation_without_a_target(client, auth, users, program):
-    task = factories.create_task(program, "Doanh nghiệp mới", measure_kind="count", target=None, owner_user=users["member"])
+    task = factories.create_task(
+        program, "Doanh nghiệp mới", measure_kind="count", target=None, owner_user=users["member"]
+    )
     db.session.commit()
     auth.login("member")
     assert post_update(client, task, "22").status_code == 302

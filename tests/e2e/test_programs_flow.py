@@ -270,7 +270,9 @@ def test_a_value_that_is_not_a_number_is_refused_next_to_the_field(page, live_se
     assert posted.value.status == 400
 
     error = page.locator('.field.has-error p.error[data-field="value"]')
-    expect(error).to_have_text("“abc” không phải là số; ví dụ hợp lệ: 4,03 hoặc 1.234,5.")
+    expect(error).to_have_text(
+        "“abc” không phải là số: hãy viết như 4,03 hoặc 1.234,5 (dấu “,” ngăn phần thập phân, dấu “.” ngăn hàng nghìn)."
+    )
     expect(value).to_have_attribute("aria-invalid", "true")
     expect(error).to_have_attribute("id", "value-error")
     expect(value).to_have_attribute("aria-describedby", "value-error")

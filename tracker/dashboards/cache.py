@@ -10,7 +10,10 @@ counted live on every view.
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import select
@@ -32,11 +35,21 @@ def fingerprint(graph: UnitGraph, unit_ids: set[int]) -> str:
         .where(Program.unit_id.in_(unit_ids), Program.is_archived.is_(False))
         .order_by(Program.id)
     ).all()
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_templates_digest(current_app.template_folder).encode())  # a deploy renders anew
     for program_id, seq in rows:
         digest.update(f"p{program_id}:{seq or 0};".encode())  # never evaluated = evaluated, unchanged
     for unit_id in sorted(unit_ids):
         digest.update(repr(tuple(graph.units[unit_id])).encode())  # names, kinds, codes, tree, merges, ends
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _templates_digest(folder: str) -> str:
+    """The templates' contents, once per process: a fragment rendered by other templates (an older release, say one
+    whose bars a newer Content-Security-Policy blocks) is never served again."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*.html")):
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
