@@ -28,7 +28,8 @@ def user_locale() -> str:
 def how_to_write(locale: str) -> str:
     """'ví dụ 4,03 hoặc 1.234,5 (dấu “,” ngăn phần thập phân, dấu “.” ngăn hàng nghìn)' in the locale's symbols."""
     return _(
-        "hãy viết như %(small)s hoặc %(large)s (dấu “%(decimal)s” ngăn phần thập phân, dấu “%(group)s” ngăn hàng nghìn)",
+        "hãy viết như %(small)s hoặc %(large)s "
+        "(dấu “%(decimal)s” ngăn phần thập phân, dấu “%(group)s” ngăn hàng nghìn)",
         small=format_decimal(Decimal("4.03"), locale=locale),
         large=format_decimal(Decimal("1234.5"), locale=locale),
         decimal=get_decimal_symbol(locale),
@@ -63,7 +64,10 @@ def parse_plain(text: str) -> Decimal:
     text = text.strip()
     if not _PLAIN.fullmatch(text):
         raise ValueError(
-            _("“%(v)s” không phải là số dạng máy đọc: dùng dấu chấm thập phân, không ngăn hàng nghìn, ví dụ 1234.5.", v=text)
+            _(
+                "“%(v)s” không phải là số dạng máy đọc: dùng dấu chấm thập phân, không ngăn hàng nghìn, ví dụ 1234.5.",
+                v=text,
+            )
         )
     try:
         return Decimal(text)

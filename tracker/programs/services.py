@@ -303,7 +303,10 @@ def _implausible(task: Task, value: Decimal) -> str | None:
             v=number(value, 4), n=IMPLAUSIBLE_RATIO, t=number(task.target, 4),
         )
     previous = db.session.scalar(
-        select(TaskUpdate.value).where(TaskUpdate.task_id == task.id).order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc())
+        select(TaskUpdate.value)
+        .where(TaskUpdate.task_id == task.id)
+        .order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc())
+        .limit(1)
     )
     if previous is not None and previous > 0 and value > IMPLAUSIBLE_RATIO * previous:
         return _(

@@ -19,8 +19,8 @@ from tracker.auth.models import User
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import parse_day
-from tracker.numbers import parse_typed
 from tracker.imports import UPDATE, Column, RowResult
+from tracker.numbers import parse_typed
 from tracker.services import services
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.services.services import PeriodFields, ServiceFields
