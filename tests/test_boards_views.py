@@ -100,7 +100,9 @@ def test_a_manager_establishes_a_board_and_sees_its_page(client, auth, users, wa
     ("fields", "field", "message"),
     [
         ({"target_size": "0"}, "target_size", "Số thành viên theo kế hoạch là số nguyên dương, tối đa 500."),
-        ({"target_size": "hai mươi"}, "target_size", "“hai mươi” không phải là số nguyên; ví dụ hợp lệ: 27."),
+        ({"target_size": "hai mươi"}, "target_size", "“hai mươi” không phải là số: hãy viết như 4,03 hoặc 1.234,5 "
+         "(dấu “,” ngăn phần thập phân, dấu “.” ngăn hàng nghìn)."),
+        ({"target_size": "27,5"}, "target_size", "“27,5” không phải là số nguyên; ví dụ hợp lệ: 27."),
         ({"established_by_reference": "99-QĐ/ĐU"}, "established_by_reference",
          "Không tìm thấy văn bản “99-QĐ/ĐU” của Phường Phổ Yên: hãy thêm văn bản trước."),
         ({"name": ""}, "name", "Hãy nhập tên Ban, ví dụ: Ban chỉ đạo chuyển đổi số phường Bãi Bông."),

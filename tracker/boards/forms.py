@@ -12,7 +12,7 @@ from tracker.boards.services import BoardFields, MemberFields, roles_for
 from tracker.documents.models import Document
 from tracker.documents.services import find_document
 from tracker.extensions import db
-from tracker.forms import DayField, FilterForm, VersionField
+from tracker.forms import DayField, FilterForm, NumberField, VersionField
 from tracker.programs.forms import CHOOSE_FROM_LIST, optional_id
 from tracker.units.forms import UNIT_REF_HELP
 from tracker.units.models import Unit
@@ -27,16 +27,15 @@ FIELD_OF = {
 }
 
 
-class CountField(StringField):
-    """A whole number of people, or None when empty."""
+class CountField(NumberField):
+    """A whole number of people, or None when empty; read like every typed number (tracker.numbers)."""
 
     def process_formdata(self, valuelist):
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip().replace(".", "")
-        if text:
-            if not text.isdigit():
-                raise ValueError(_("“%(v)s” không phải là số nguyên; ví dụ hợp lệ: 27.", v=text))
-            self.data = int(text)
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            if self.data != self.data.to_integral_value():
+                raise ValueError(_("“%(v)s” không phải là số nguyên; ví dụ hợp lệ: 27.", v=valuelist[0].strip()))
+            self.data = int(self.data)
 
 
 def _id_select(label, description=None) -> SelectField:
