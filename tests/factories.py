@@ -64,3 +64,39 @@ def create_task_update(task, user, value, *, at=None, note=""):
     from tracker.programs import services
 
     return services.add_update(task, user, Decimal(value), note=note, at=at)
+
+
+def create_one_of_each(ward: Unit, member: User) -> dict:
+    """One row of every kind a route or an API write addresses by id, in `ward` (committed): the ids by the names
+    the routes give them, and the site's code. The task is `member`'s, with an update; a live-linked task too."""
+    from decimal import Decimal
+
+    from tracker.boards import services as boards
+    from tracker.services import services as catalog
+    from tracker.sites import services as sites
+
+    decision = create_document(ward, "63-QĐ/ĐU", date(2021, 12, 13), "Quyết định thành lập Ban chỉ đạo")
+    program = create_program(ward)
+    task = create_task(program, owner_user=member)
+    create_task_update(task, member, Decimal(4))
+    create_task(program, "600 điểm QR", source="sites_registered", target=Decimal(600))
+    site = sites.create_site(ward, sites.SiteFields(name="Chợ Bãi Bông", kind="market"))
+    board = boards.create_board(ward, boards.BoardFields(name="Ban chỉ đạo chuyển đổi số", established_by=decision))
+    seat = boards.add_member(board, boards.MemberFields("Nguyễn Văn A", "member", date(2022, 1, 1))).row
+    fields = catalog.ServiceFields("1.001193", "Thủ tục đăng ký khai sinh", "Hộ tịch", 3)
+    service = catalog.create_service(ward, fields)
+    period = catalog.record_period(service, catalog.PeriodFields(date(2025, 1, 1), date(2025, 3, 31), 40, 30))
+    db.session.commit()
+    return {
+        "document_id": decision.id,
+        "program_id": program.id,
+        "task_id": task.id,
+        "site_id": site.id,
+        "board_id": board.id,
+        "membership_id": seat.id,
+        "service_id": service.id,
+        "period_id": period.id,
+        "unit_id": ward.id,
+        "user_id": member.id,
+        "code": site.code,
+    }

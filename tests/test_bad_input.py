@@ -13,17 +13,11 @@ from tests.test_api import assert_error, bearer
 from tests.test_sites_views import form as site_form
 from tracker.api.openapi import document as openapi_document
 from tracker.audit import AuditEvent
-from tracker.boards import services as boards
-from tracker.boards.services import BoardFields, MemberFields
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.programs.models import Program, Task, TaskUpdate
-from tracker.services import services as catalog
 from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import PeriodFields, ServiceFields
-from tracker.sites import services as sites
 from tracker.sites.models import Site
-from tracker.sites.services import SiteFields
 
 LONE_SURROGATE = "\ud800"
 THIRTY_DIGITS = "1" * 30
@@ -45,25 +39,7 @@ def raw_json(client, method: str, url: str, text: str, headers: dict):
 @pytest.fixture
 def world(app, users, ward):
     """One row of every kind an API write addresses by id."""
-    decision = factories.create_document(ward, "63-QĐ/ĐU", date(2021, 12, 13), "Quyết định thành lập Ban chỉ đạo")
-    program = factories.create_program(ward)
-    task = factories.create_task(program, target=None)
-    site = sites.create_site(ward, SiteFields(name="Chợ Bãi Bông", kind="market"))
-    board = boards.create_board(ward, BoardFields(name="Ban chỉ đạo chuyển đổi số", established_by=decision))
-    seat = boards.add_member(board, MemberFields("Nguyễn Văn A", "member", date(2022, 1, 1))).row
-    service = catalog.create_service(ward, ServiceFields("1.001193", "Thủ tục đăng ký khai sinh", "Hộ tịch", 3))
-    period = catalog.record_period(service, PeriodFields(date(2025, 1, 1), date(2025, 3, 31), 40, 30))
-    db.session.commit()
-    return {
-        "document_id": decision.id,
-        "program_id": program.id,
-        "task_id": task.id,
-        "site_id": site.id,
-        "board_id": board.id,
-        "membership_id": seat.id,
-        "service_id": service.id,
-        "period_id": period.id,
-    }
+    return factories.create_one_of_each(ward, users["member"])
 
 
 def _schema(doc: dict, schema: dict) -> dict:

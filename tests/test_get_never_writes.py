@@ -3,20 +3,12 @@ leaves every domain row and the audit log exactly as they were. Downloading or p
 mark printing with an explicit POST ("Đánh dấu đã in")."""
 
 import re
-from datetime import date
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from tracker.boards import services as boards
-from tracker.boards.services import BoardFields, MemberFields
 from tracker.extensions import db
-from tracker.services import services as catalog
-from tracker.services.services import PeriodFields, ServiceFields
-from tracker.sites import services as sites
-from tracker.sites.services import SiteFields
 
 # Kept figures and rendered fragments are caches a reader fills by design (tracker.programs.figures,
 # tracker.dashboards.cache): what they hold is computed from the domain rows, never typed by anyone.
@@ -37,30 +29,7 @@ def snapshot() -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def world(app, users, ward):
-    decision = factories.create_document(ward, "63-QĐ/ĐU", date(2021, 12, 13), "Quyết định thành lập Ban chỉ đạo")
-    program = factories.create_program(ward)
-    task = factories.create_task(program, owner_user=users["member"])
-    factories.create_task_update(task, users["member"], Decimal(4))
-    factories.create_task(program, "600 điểm QR", source="sites_registered", target=Decimal(600))
-    site = sites.create_site(ward, SiteFields(name="Chợ Bãi Bông", kind="market"))
-    board = boards.create_board(ward, BoardFields(name="Ban chỉ đạo chuyển đổi số", established_by=decision))
-    seat = boards.add_member(board, MemberFields("Nguyễn Văn A", "member", date(2022, 1, 1))).row
-    service = catalog.create_service(ward, ServiceFields("1.001193", "Thủ tục đăng ký khai sinh", "Hộ tịch", 3))
-    period = catalog.record_period(service, PeriodFields(date(2025, 1, 1), date(2025, 3, 31), 40, 30))
-    db.session.commit()
-    return {
-        "document_id": decision.id,
-        "program_id": program.id,
-        "task_id": task.id,
-        "site_id": site.id,
-        "board_id": board.id,
-        "membership_id": seat.id,
-        "service_id": service.id,
-        "period_id": period.id,
-        "unit_id": ward.id,
-        "user_id": users["member"].id,
-        "code": site.code,
-    }
+    return factories.create_one_of_each(ward, users["member"])
 
 
 def get_urls(app, values: dict) -> list[str]:
