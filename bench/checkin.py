@@ -125,6 +125,7 @@ def app_config(url: str, limits_storage: str | None, prefix: str = "tracker-benc
         "SECRET_KEY": "bench-checkin-secret",
         "DATABASE_URL": url,
         "RATELIMIT_STORAGE_URI": limits_storage or "memory://",
+        "RATELIMIT_PER_WORKER": limits_storage is None,  # no Redis here: limits per worker, knowingly
         "RATELIMIT_KEY_PREFIX": prefix,
         "PUBLIC_BASE_URL": "https://cds.example.gov.vn",
         **LIMITS,
