@@ -148,6 +148,17 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of the test's own, on a free port, stopped after the test (tests/servers.py)."""
+    from tests.servers import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

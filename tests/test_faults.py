@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.conftest import BACKENDS, POSTGRES_URL, CSRFClient, base_config
-from tests.servers import Browser, RedisServer, free_port, wait_for
+from tests.servers import Browser, free_port, wait_for
 from tracker import create_app
 from tracker.auth.services import issue_api_token
 from tracker.checkin import limits as checkin_limits
@@ -63,14 +63,6 @@ def _check_in(client, code: str) -> int:
 
 
 # --- Redis ----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @needs_redis

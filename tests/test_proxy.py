@@ -9,7 +9,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import CSRFClient, base_config
-from tests.servers import NGINX, Browser, Gunicorn, Nginx, RedisServer
+from tests.servers import NGINX, Browser, Gunicorn, Nginx
 from tracker import create_app
 from tracker.extensions import check_limit_storage, db
 from tracker.sites import services as sites
@@ -132,14 +132,6 @@ def test_gunicorn_refuses_two_workers_with_limits_in_memory_and_starts_one(deplo
 
 
 # --- through a real nginx -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @needs_redis
