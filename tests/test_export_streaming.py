@@ -6,18 +6,17 @@ boards' and services' tests."""
 import csv
 import io
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import event
+from sqlalchemy.engine import Result
 
 from tests import factories
 from tests.test_sites_views import check_in, make_site
-from tracker import downloads
+from tracker import downloads, imports
 from tracker.extensions import db
-from tracker.sites.models import Site
 
 CSV = "text/csv; charset=utf-8"
 
@@ -33,42 +32,53 @@ def sites(app, ward, users):
 
 
 @pytest.fixture
-def loads(app, monkeypatch):
-    """Sites loaded from the database so far (each load event), with the export reading 2 rows at a time."""
+def fetched(app, monkeypatch):
+    """Rows fetched from the database so far by `fetchmany` (how a result read in batches is read), with the
+    export reading 2 rows at a time; the sizes of the fetches in `fetched.sizes`."""
     monkeypatch.setattr(downloads, "BATCH", 2)
-    count = [0]
+    count = Fetched()
+    fetchmany = Result.fetchmany
 
-    def loaded(target, context):
-        count[0] += 1
+    def counted(result, size=None):
+        found = fetchmany(result, size)
+        count.sizes.append(len(found))
+        return found
 
-    event.listen(Site, "load", loaded)
-    yield count
-    event.remove(Site, "load", loaded)
+    monkeypatch.setattr(Result, "fetchmany", counted)
+    return count
 
 
-def test_the_csv_is_written_as_its_rows_are_read(client, auth, sites, loads, monkeypatch):
+class Fetched:
+    def __init__(self):
+        self.sizes: list[int] = []
+
+    def __int__(self) -> int:
+        return sum(self.sizes)
+
+
+def test_the_csv_is_written_as_its_rows_are_read(client, auth, sites, fetched, monkeypatch):
     monkeypatch.setattr(downloads, "CHUNK", 1)  # a chunk per row, to see when each one goes out
     auth.login("member")
     response = client.get("/sites/export.csv", buffered=False)
     assert response.status_code == 200 and response.is_streamed
     assert response.headers["Content-Type"] == CSV and "Content-Length" not in response.headers
-    seen = []  # (sites loaded so far, the chunk sent then)
+    seen = []  # (rows read so far, the chunk sent then)
     for chunk in response.response:
-        seen.append((loads[0], chunk))
+        seen.append((int(fetched), chunk))
     response.close()
     rows = [chunk.decode("utf-8-sig") for _loaded, chunk in seen if chunk != b"\xef\xbb\xbf"]
     assert [row.split(",")[0] for row in rows] == ["Tên điểm"] + [f"Điểm {n}" for n in range(7)]
     data_rows = [loaded for loaded, chunk in seen[2:]]  # after the BOM and the header
-    # The n-th row goes out once its batch of 2 is loaded, never after all 7: batches of 2, 2, 2, 1.
-    assert data_rows == [2, 2, 4, 4, 6, 6, 7]
+    # The n-th row goes out once its batch of 2 is read, never after all 7: batches of 2, 2, 2, 1.
+    assert data_rows == [2, 2, 4, 4, 6, 6, 7] and max(fetched.sizes) == 2
 
 
-def test_the_xlsx_is_written_row_by_row_then_sent_in_chunks(client, auth, sites, loads, monkeypatch):
-    appended = []  # sites loaded when each row reached the sheet
+def test_the_xlsx_is_written_row_by_row_then_sent_in_chunks(client, auth, sites, fetched, monkeypatch):
+    appended = []  # rows read when each row reached the sheet
     append = WriteOnlyWorksheet.append
 
     def counted(sheet, row):
-        appended.append(loads[0])
+        appended.append(int(fetched))
         append(sheet, row)
 
     monkeypatch.setattr(WriteOnlyWorksheet, "append", counted)
@@ -87,7 +97,7 @@ def test_the_xlsx_is_written_row_by_row_then_sent_in_chunks(client, auth, sites,
     assert sheet.column_dimensions["A"].width and sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L8"
 
 
-def test_a_stream_holds_no_write_lock(app, client, auth, sites, loads, database_url, monkeypatch):
+def test_a_stream_holds_no_write_lock(app, client, auth, sites, fetched, database_url, monkeypatch):
     """Half-way through a CSV, another process can still write (SQLite: the export reads in a deferred
     transaction; PostgreSQL never locks readers out)."""
     if not database_url.startswith("sqlite"):
@@ -98,7 +108,7 @@ def test_a_stream_holds_no_write_lock(app, client, auth, sites, loads, database_
     chunks = iter(response.response)
     assert next(chunks) == b"\xef\xbb\xbf"
     assert next(chunks).startswith("Tên điểm".encode()) and next(chunks).startswith("Điểm 0".encode())
-    assert loads[0] == 2  # the first batch read, the cursor still open
+    assert int(fetched) == 2  # the first batch read, the cursor still open
     other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # would raise "database is locked" under a writing transaction
     other.execute("ROLLBACK")
@@ -143,3 +153,21 @@ def test_the_site_csv_stays_vietnamese_for_an_english_reader(client, auth, sites
     response = client.get("/sites/export.csv?lang=en")
     header = response.get_data().decode("utf-8-sig").split("\r\n")[0]
     assert header.startswith("Tên điểm,Loại điểm,") and "Trạng thái" in header
+
+
+def test_xlsx_values_keep_text_as_text_in_a_write_only_sheet():
+    """A data row of a write-only sheet: only what needs a cell gets one; text still never becomes a formula."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("x")
+    formula = '=HYPERLINK("http://x","y")'
+    row = imports.xlsx_values(sheet, [formula, "#N/A", "+84 912", "Bình\x01 thường", -2, date(2025, 7, 1), None])
+    assert [type(v).__name__ for v in row] == ["Cell", "Cell", "Cell", "str", "int", "Cell", "NoneType"]
+    row[5].number_format = "dd/mm/yyyy"
+    sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    back = load_workbook(out).active[1]
+    assert [c.value for c in back[:5]] == [formula, "#N/A", "+84 912", "Bình thường", -2]
+    assert [c.data_type for c in back[:5]] == ["s", "s", "s", "s", "n"]
+    assert [c.quotePrefix for c in back[:4]] == [True, False, True, False]
+    assert back[5].value == datetime(2025, 7, 1) and back[5].number_format == "dd/mm/yyyy"

@@ -19,22 +19,35 @@ from typing import IO
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy.orm import joinedload
 
 from tracker import downloads
 from tracker.db import LOCAL
-from tracker.imports import csv_cell, xlsx_cells
+from tracker.imports import csv_cell, xlsx_cells, xlsx_values
 from tracker.programs.progress import local_day
 from tracker.sites import queries
 from tracker.sites.codes import grouped
 from tracker.sites.imports import COLUMNS, READ_ONLY_HEADERS
-from tracker.sites.models import Site
+from tracker.sites.models import Site, SiteKind, SiteStatus
 from tracker.text import slug
 from tracker.units.models import Unit
-from tracker.units.services import unit_ref
 
+# What the export reads of each site: the columns it writes, not the whole row.
+FIELDS = (
+    Site.name,
+    Site.kind,
+    Site.address,
+    Site.contact_name,
+    Site.contact_phone,
+    Site.code,
+    Site.status,
+    Site.poster_printed_at,
+    Site.unit_id,
+    Unit.code.label("unit_code"),
+)
+KEYS = tuple(column.key for column in FIELDS)
 READ_ONLY = tuple(zip(READ_ONLY_HEADERS, (16, 14, 12, 12, 18), strict=True))  # (header, width): the import skips them
 DAY, MOMENT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
 
@@ -53,19 +66,20 @@ def _local(moment: datetime | None) -> datetime | None:
 
 def rows(stmt, today: date) -> Iterator[list]:
     """A row of typed values per site of a SELECT of sites (queries.search), in its order, read as it is asked
-    for (downloads.BATCH rows at a time)."""
-    for site, stats in queries.with_stats(stmt.options(joinedload(Site.unit)), today, downloads.BATCH):
+    for (downloads.BATCH rows at a time): only the columns written, labels translated once."""
+    kinds = {kind: kind.label for kind in SiteKind}
+    statuses = {status: status.label for status in SiteStatus}
+    written = stmt.with_only_columns(*FIELDS).join_from(Site, Unit, Unit.id == Site.unit_id)
+    for values, stats in queries.with_stats(written, today, downloads.BATCH):
+        site = dict(zip(KEYS, values, strict=True))
         imported = {
-            "name": site.name,
-            "kind": site.kind.label,
-            "address": site.address,
-            "contact_name": site.contact_name,
-            "contact_phone": site.contact_phone,
-            "unit": unit_ref(site.unit),
-            "code": grouped(site.code),
+            **site,
+            "kind": kinds[site["kind"]],
+            "unit": site["unit_code"] or f"#{site['unit_id']}",  # as units.services.unit_ref names it
+            "code": grouped(site["code"]),
         }
-        printed = local_day(site.poster_printed_at) if site.poster_printed_at else None
-        read_only = [site.status.label, printed, stats.total, stats.last30, _local(stats.last_at)]
+        printed = local_day(site["poster_printed_at"]) if site["poster_printed_at"] else None
+        read_only = [statuses[site["status"]], printed, stats.total, stats.last30, _local(stats.last_at)]
         yield [imported[c.key] for c in COLUMNS] + read_only
 
 
@@ -86,13 +100,11 @@ def xlsx_file(stmt, today: date) -> IO[bytes]:
         sheet.append(header)
         count = 1
         for values in rows(stmt, today):
-            cells = xlsx_cells(sheet, values)
-            for cell in cells:
-                if isinstance(cell.value, datetime):
-                    cell.number_format = MOMENT
-                elif isinstance(cell.value, date):
-                    cell.number_format = DAY
-            sheet.append(cells)
+            row = xlsx_values(sheet, values)
+            for cell in row:
+                if isinstance(cell, Cell) and isinstance(cell.value, date):
+                    cell.number_format = MOMENT if isinstance(cell.value, datetime) else DAY
+            sheet.append(row)
             count += 1
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{count}"
         return downloads.xlsx_file(book)

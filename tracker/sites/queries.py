@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Row, and_, case, func, or_, select
 
 from tracker.extensions import db
 from tracker.programs.live import ACTIVE_WINDOW_DAYS
@@ -118,11 +118,11 @@ def site_stats(site_ids, today: date) -> dict[int, SiteStats]:
     return {site_id: SiteStats(total, last7, last30, last_at) for site_id, total, last7, last30, last_at in rows}
 
 
-def with_stats(stmt, today: date, batch: int = 1000) -> Iterator[tuple[Site, SiteStats]]:
-    """Every site a SELECT of sites (as `search` builds, with any loader options) finds, in its order, each with
-    its SiteStats: one statement, whatever the number of sites (the check-ins of those sites only, grouped in a
-    subquery joined to them), whose rows are fetched `batch` at a time as the caller iterates (a server-side
-    cursor on PostgreSQL): an export of 60,000 sites never holds them all."""
+def with_stats(stmt, today: date, batch: int = 1000) -> Iterator[tuple[Row, SiteStats]]:
+    """Every row a SELECT of sites (as `search` builds, or the same with only some columns) finds, in its order,
+    each with its SiteStats: one statement, whatever the number of sites (the check-ins of those sites only,
+    grouped in a subquery joined to them), whose rows are fetched `batch` at a time as the caller iterates (a
+    server-side cursor on PostgreSQL): an export of 60,000 sites never holds them all."""
     wanted = stmt.with_only_columns(Site.id).order_by(None)
     counts = (
         select(CheckIn.site_id, *_checkin_counts(today))
@@ -132,9 +132,11 @@ def with_stats(stmt, today: date, batch: int = 1000) -> Iterator[tuple[Site, Sit
     )
     stats = (counts.c.total, counts.c.last7, counts.c.last30, counts.c.last_at)
     joined = stmt.add_columns(*stats).outerjoin(counts, counts.c.site_id == Site.id)
+    width = len(stmt.selected_columns)
     # A site without check-ins has no row in the subquery: its counts come back NULL.
-    for site, *numbers, last_at in db.session.execute(joined.execution_options(yield_per=batch)):
-        yield site, SiteStats(*(n or 0 for n in numbers), last_at)
+    for row in db.session.execute(joined.execution_options(yield_per=batch)):
+        total, last7, last30, last_at = row[width:]
+        yield row[:width], SiteStats(total or 0, last7 or 0, last30 or 0, last_at)
 
 
 def daily_counts(site_id: int, today: date) -> list[tuple[date, int]]:
