@@ -46,7 +46,7 @@ def assert_secured(response) -> None:
     assert all(source.startswith("'sha256-") for source in policy["style-src"].split()[1:])
     assert policy["object-src"] == "'none'"
     assert policy["frame-ancestors"] == "'none'"
-    assert policy["base-uri"] == "'self'" and policy["form-action"] == "'self'"
+    assert policy["base-uri"] == "'none'" and policy["form-action"] == "'self'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"

@@ -30,8 +30,8 @@ Checklist row → requirements here → dedicated modules
 What needs processes of its own (nginx, gunicorn, redis-server, PostgreSQL killed mid-request, a backup of a live
 writer) stays in those modules; here the same protections are driven in process: ProxyFix through the WSGI environ,
 a Redis URL where nothing listens, a PostgreSQL URL where nothing listens, the backup CLI through the test runner.
-Two gaps found while writing this are pinned as strict xfails, so that fixing them turns the marker into a failure
-to remove: V3.4.3 (base-uri 'self', not 'none') and V6.4.1 (the forced change accepts the generated password).
+Two gaps found while writing this were fixed with it: V3.4.3 (base-uri 'self' became 'none') and V6.4.1 (the
+forced change accepted the generated password again).
 """
 
 import io
@@ -375,7 +375,6 @@ def test_v6_4_1_the_password_init_generates_must_be_changed_at_first_sign_in(app
 
 
 # V6.4.1: a system-generated initial password must not be permitted to become the long-term password.
-@pytest.mark.xfail(strict=True, reason="gap (issue 10 report): the forced change accepts the generated password")
 def test_v6_4_1_the_forced_change_does_not_accept_the_generated_password_again(app, runner):
     result = runner.invoke(args=["init", "--no-demo"])
     password = re.search(r"Mật khẩu \(chỉ hiện một lần\): (\S+)", result.output).group(1)
@@ -419,14 +418,13 @@ def test_v3_4_3_the_policy_allows_no_inline_script_or_style_and_no_plugins(clien
         assert policy["style-src"].split()[0] == "'self'", kind
         assert all(source.startswith("'sha256-") for source in policy["style-src"].split()[1:]), kind
         assert policy["object-src"] == "'none'", kind
-        assert policy["base-uri"] in ("'none'", "'self'"), kind  # ASVS's minimum is 'none': see the test below
+        assert policy["base-uri"] == "'none'", kind
     html = text(client.get("/"))
     assert not re.search(r"\sstyle\s*=|\son[a-z]+\s*=\s*[\"']", html)
     assert all(" src=" in tag for tag in re.findall(r"<script\b[^>]*>", html))
 
 
 # V3.4.3: as a minimum, a global policy includes object-src 'none' and base-uri 'none'.
-@pytest.mark.xfail(strict=True, reason="gap (issue 10 report): the policy says base-uri 'self', not 'none'")
 def test_v3_4_3_the_policy_sets_base_uri_none(client):
     assert directives(client.get("/login"))["base-uri"] == "'none'"
 

@@ -99,6 +99,8 @@ def set_password(user: User, password: str, *, must_change: bool = False) -> Non
     problem = password_problem(password, user.username)
     if problem:
         raise ValidationError({"password": problem})
+    if verify_password(user.password_hash, password):  # a password someone chose would otherwise stay for good
+        raise ValidationError({"password": _("Mật khẩu mới phải khác mật khẩu hiện tại.")})
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
     user.rotate_session()
