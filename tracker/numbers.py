@@ -75,6 +75,6 @@ def parse_plain(text: str) -> Decimal:
         raise ValueError(_("“%(v)s” không phải là số.", v=text)) from None
 
 
-def typed_text(value: Decimal, locale: str | None = None) -> str:
+def typed_text(value: Decimal | int, locale: str | None = None) -> str:
     """A number as a form shows it back for editing: every digit kept, the locale's marks ("1.234,5")."""
-    return format_decimal(value.normalize(), format="#,##0.##########", locale=locale or user_locale())
+    return format_decimal(Decimal(value).normalize(), format="#,##0.##########", locale=locale or user_locale())
