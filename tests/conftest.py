@@ -147,6 +147,15 @@ def app(database_url, tmp_path):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _checkin_limits_storage_answering():
+    """Each test starts with the check-in limits' storage taken as answering: tracker.checkin.limits remembers, for
+    the process, that Redis was away and what it counted in memory meanwhile."""
+    from tracker.checkin import limits
+
+    limits._Away.retry_at, limits._Away.memory = None, {}
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     """A redis-server of the test's own, on a free port, stopped after the test (tests/servers.py)."""

@@ -33,7 +33,11 @@ _ERROR_RESPONSES = {
     403: ("Forbidden", "The role may not do this, or the unit is outside the user's scope."),
     404: ("NotFound", "No row with this id."),
     409: ("Conflict", "The row was changed since the `version` sent; nothing was written."),
+    415: ("UnsupportedMediaType", "A write whose body is not sent as `application/json`."),
     422: ("Unprocessable", "Invalid input; `fields` names each bad field with a Vietnamese message."),
+    429: ("TooManyRequests", "Over the limit of writes (API_WRITE_LIMIT) or of posters and exports (HEAVY_LIMIT) "
+          "of this token or user; `Retry-After` says when to try again."),
+    503: ("Unavailable", "The database is away for a moment; `Retry-After` says when to try again."),
 }
 
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
@@ -242,6 +246,21 @@ from tracker.api import openapi_boards, openapi_programs, openapi_services, open
 
 _PATHS |= openapi_programs.PATHS | openapi_sites.PATHS | openapi_boards.PATHS | openapi_services.PATHS
 _SCHEMAS |= openapi_programs.SCHEMAS | openapi_sites.SCHEMAS
+
+# What every operation may answer besides its own: writes are limited and take JSON only (tracker.extensions'
+# API_WRITE_LIMIT, api.helpers.json_object), a poster counts against HEAVY_LIMIT, and any of them may meet the
+# database away (tracker.errors).
+_HEAVY_READS = {"site_poster"}
+
+
+def _shared_statuses(method: str, operation: dict) -> list[int]:
+    limited = method in ("post", "patch", "put", "delete") or operation["operationId"] in _HEAVY_READS
+    return [*([415] if "requestBody" in operation else []), *([429] if limited else []), 503]
+
+
+for _operations in _PATHS.values():
+    for _method, _operation in _operations.items():
+        _operation["responses"] |= _errors(*_shared_statuses(_method, _operation))
 
 _DOCUMENT = {
     "openapi": "3.1.0",

@@ -247,6 +247,10 @@ PATHS = {
             "operationId": "mark_site_printed",
             "summary": "Mark the site's poster printed (staff, in scope): sets `poster_printed_at` to now",
             "parameters": [_SITE_ID],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": {"type": "object", "additionalProperties": False}}},
+            },
             "responses": {"200": _json(_ref("schemas", "SiteDetail"), "The site, printed.")}
             | _errors(401, 403, 404, 422),
         },

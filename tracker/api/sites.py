@@ -224,6 +224,7 @@ def site_poster(site_id: int):
 def mark_site_printed(site_id: int):
     site = load_site(site_id)
     check_scope(site.unit_id)
+    Body(json_object() if request.get_data() else {}, ()).check()  # no fields: any sent is named and refused
     if site.status != SiteStatus.ACTIVE:
         raise ValidationError({"status": _retired(site.name)})
     services.mark_posters_printed([site.id])
