@@ -168,6 +168,20 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
+def https_app(database_url, tmp_path):
+    """The app deployed behind TLS (TRACKER_HTTPS): Secure __Host- cookies, HSTS; a viewer of Phường Phổ Yên."""
+    app = create_app({**base_config(database_url, str(tmp_path)), "HTTPS": True})
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        ward = factories.create_unit("Phường Phổ Yên", "ward", code="05860")
+        factories.create_user("viewer", "viewer", ward)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -16,9 +16,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests import factories
-from tests.conftest import CSRFClient, base_config
 from tests.servers import Browser, Gunicorn
-from tracker import PROJECT_ROOT, create_app
+from tracker import PROJECT_ROOT
 from tracker.auth.services import issue_api_token
 from tracker.boards.services import BoardFields, MemberFields, add_member, create_board
 from tracker.checkin.views import DEVICE_COOKIE
@@ -234,19 +233,6 @@ def test_no_template_holds_inline_script_handlers_or_style_attributes():
 
 
 # --- under HTTPS -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def https_app(database_url, tmp_path):
-    app = create_app({**base_config(database_url, str(tmp_path)), "HTTPS": True})
-    app.test_client_class = CSRFClient
-    with app.app_context():
-        ward = factories.create_unit("Phường Phổ Yên", "ward", code="05860")
-        factories.create_user("viewer", "viewer", ward)
-        db.session.commit()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def set_cookies(response) -> dict[str, str]:

@@ -42,12 +42,10 @@ import shutil
 import tarfile
 import threading
 import urllib.request
-import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -55,6 +53,8 @@ from tests import factories
 from tests.conftest import AuthActions, CSRFClient, base_config
 from tests.servers import free_port
 from tests.test_api import assert_error, bearer, new_document
+from tests.test_imports import with_part
+from tests.test_imports import xlsx as workbook
 from tracker import create_app
 from tracker.audit import AuditEvent
 from tracker.auth.models import Role, User
@@ -447,19 +447,6 @@ def test_v3_4_6_no_response_may_be_framed(client, users):
         assert directives(response)["frame-ancestors"] == "'none'", kind
 
 
-@pytest.fixture
-def https_app(database_url, tmp_path):
-    app = create_app({**base_config(database_url, str(tmp_path)), "HTTPS": True})
-    app.test_client_class = CSRFClient
-    with app.app_context():
-        ward = factories.create_unit("Phường Phổ Yên", "ward", code="05860")
-        factories.create_user("viewer", "viewer", ward)
-        db.session.commit()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
 HTTPS_BASE = "https://localhost"
 
 
@@ -799,25 +786,6 @@ def test_v14_2_7_checkins_purge_forgets_phones_and_device_hashes_past_the_retent
     db.session.expire_all()
     kept = [(c.phone, c.device_hash) for c in db.session.scalars(select(CheckIn).order_by(CheckIn.id))]
     assert kept == [(None, ""), (None, ""), ("0912345672", "device-2")]  # the counts stay, the person goes
-
-
-def workbook(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def with_part(data: bytes, name: str, content: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            if entry.filename != name:
-                target.writestr(entry, source.read(entry))
-        target.writestr(name, content)
-    return out.getvalue()
 
 
 SITES_HEADER = ["Tên điểm", "Loại điểm", "Địa chỉ", "Người liên hệ", "Số điện thoại", "Mã đơn vị", "Mã QR"]
