@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench chromium wrk nginx translations clean
+.PHONY: install run test lint bench chromium wrk nginx translations extract clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -21,6 +21,12 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy -d tracker/translations -D messages >/dev/null
+
+# Every msgid of the code and templates into build/messages.pot. pybabel's default --ignore-dirs (".* ._") skips
+# folders starting with "_", so templates/_macros/ would go unread: only dot folders are ignored here.
+extract: $(STAMP)
+	mkdir -p build
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l --ignore-dirs='.*' --sort-by-file -o build/messages.pot .
 
 # Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; it downloads nothing).
 chromium:

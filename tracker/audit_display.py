@@ -135,4 +135,6 @@ def field_value(entity: str, name: str, value) -> str:
         return vn_date(date.fromisoformat(value))
     if isinstance(value, str) and _ISO_MOMENT.match(value):
         return vn_datetime(datetime.fromisoformat(value))
+    if (entity, name) == ("task_updates", "note"):
+        return str(_l(value))  # the system's own notes are stored in Vietnamese (tracker/programs/live.py)
     return str(value)

@@ -157,10 +157,11 @@ def value_chart(state: TaskState, width: int = 640, height: int = 240) -> Markup
 
     if target is not None and target != baseline:
         y = scale.y(baseline)
+        start = _("Giá trị ban đầu: %(value)s", value=show(baseline))  # outside the f-string, where pybabel reads
         parts.append(
             f'<line class="baseline" data-value="{_plain(baseline)}" x1="{_f(scale.left)}" x2="{_f(scale.right)}" '
             f'y1="{_f(y)}" y2="{_f(y)}" stroke="{MUTED}" stroke-width="1" stroke-dasharray="2 3">'
-            f"<title>{escape(_('Giá trị ban đầu: %(value)s', value=show(baseline)))}</title></line>"
+            f"<title>{escape(start)}</title></line>"
         )
         parts.append(_text(scale.left + 4, y - 4, _("Ban đầu: %(value)s", value=show(baseline))))
     if target is not None:
