@@ -482,3 +482,42 @@ def test_statements_do_not_grow_with_programs_and_tasks(client, users, ward, pro
             factories.create_task_update(task, users["manager"], "4")
         factories.create_task(program, f"Thêm {n}", parent=budget)
     assert [statement_count(client, url, headers) for url in urls] == small
+
+
+def test_a_parent_task_takes_no_value_and_no_measure_of_its_own(client, users, program):
+    """DESIGN §2.6: a task with sub-tasks takes its progress from them; the API says so on the field (422)."""
+    headers = bearer(users["manager"])
+    parent = factories.create_task(program, "Tạo điểm QR", target=Decimal(600), unit_label="điểm")
+    child = factories.create_task(program, "Điểm QR trường học", parent=parent, target=Decimal(40))
+    db.session.commit()
+    before = update_count()
+    refused = client.post(f"/api/v1/tasks/{parent.id}/updates", json={"value": 5, "version": 1}, headers=headers)
+    assert "nhiệm vụ con" in assert_error(refused, 422)["fields"]["value"]
+    assert update_count() == before
+
+    for body, field in (
+        ({"target": 700}, "target"),
+        ({"baseline": "10"}, "baseline"),
+        ({"measure_kind": "milestone"}, "measure_kind"),
+        ({"source": "sites_active"}, "source"),
+        ({"target": 700, "title": "Đổi tên"}, "target"),
+    ):
+        response = client.patch(f"/api/v1/tasks/{parent.id}", json={"version": 1, **body}, headers=headers)
+        message = assert_error(response, 422)["fields"][field]
+        assert f"không đặt “{field}” riêng" in message
+    db.session.expire_all()
+    stored = db.session.get(Task, parent.id)
+    assert (stored.target, stored.baseline, stored.measure_kind, stored.title) == (600, 0, "count", "Tạo điểm QR")
+
+    read = client.get(f"/api/v1/tasks/{parent.id}", headers=headers).json
+    sent_back = {k: read[k] for k in ("measure_kind", "baseline", "target", "source")}
+    url = f"/api/v1/tasks/{parent.id}"
+    saved = client.patch(url, json={"version": 1, "weight": "2", **sent_back}, headers=headers)
+    assert saved.status_code == 200, saved.json
+    assert (saved.json["weight"], saved.json["value"], saved.json["explain"]["items"][0]["label"]) == (
+        "2",
+        None,
+        "Điểm QR trường học",
+    )
+    leaf = client.patch(f"/api/v1/tasks/{child.id}", json={"version": 1, "target": 50}, headers=headers)
+    assert leaf.status_code == 200 and leaf.json["target"] == "50"

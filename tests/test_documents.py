@@ -38,19 +38,65 @@ def document_count() -> int:
         ("01-NQ/TU", "01", "NQ", "TU"),
         (" 37 / kh-ubnd ", "37", "KH", "UBND"),
         ("27-ctr/đu", "27", "CTr", "ĐU"),
+        ("05-KL/TU", "05", "KL", "TU"),
+        ("15/2021/TT-BTTTT", "15", "TT", "BTTTT"),
     ],
 )
 def test_parse_reference(text, number, kind_code, issuer_code):
     parsed = services.parse_reference(text)
     assert (parsed.number, parsed.kind_code, parsed.issuer_code) == (number, kind_code, issuer_code)
+    assert parsed.department is None
 
 
-@pytest.mark.parametrize("text", ["abc", "37KH-UBND", "37/KH", "63-QĐ", "37/XYZ-UBND", "/KH-UBND", "37/KH-", ""])
-def test_malformed_reference_names_both_forms(text):
+@pytest.mark.parametrize(
+    ("text", "canonical", "number", "issuer_code", "department"),
+    [
+        ("1332/STTTT-CNTT", "1332/STTTT-CNTT", "1332", "STTTT", "CNTT"),
+        ("215/UBND-VP", "215/UBND-VP", "215", "UBND", "VP"),
+        (" 215 / ubnd-vp ", "215/UBND-VP", "215", "UBND", "VP"),
+        ("87/SNV-TCBC-TL", "87/SNV-TCBC-TL", "87", "SNV", "TCBC-TL"),
+    ],
+)
+def test_an_official_letter_parses_as_a_cong_van_from_its_issuer(text, canonical, number, issuer_code, department):
+    parsed = services.parse_reference(text)
+    assert (str(parsed), parsed.style, parsed.number, parsed.kind_code) == (canonical, "letter", number, "CV")
+    assert (parsed.issuer_code, parsed.department) == (issuer_code, department)
+
+
+def test_a_kind_code_before_the_dash_still_reads_as_state_style():
+    parsed = services.parse_reference("215/TB-VP")
+    assert (parsed.style, parsed.kind_code, parsed.issuer_code, parsed.department) == ("state", "TB", "VP", None)
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "37KH-UBND", "37/KH", "63-QĐ", "/KH-UBND", "37/KH-", "", "1332/STTTT-", "1332/STTTT", "1332/-CNTT"]
+)
+def test_malformed_reference_names_every_form(text):
     with pytest.raises(ValidationError) as caught:
         services.parse_reference(text)
     message = caught.value.fields["reference"]
     assert "37/KH-UBND" in message and "63-QĐ/ĐU" in message
+    assert "05-KL/TU" in message and "1332/STTTT-CNTT" in message
+
+
+def test_a_letter_and_a_conclusion_are_recorded_and_found(client, auth, users, ward):
+    auth.login("manager")
+    for reference, title in (("1332/stttt-cntt", "Về việc triển khai nền tảng"), ("05-kl/tu", "Kết luận của Tỉnh ủy")):
+        page = client.post("/documents/new", data={"unit": "05860", "reference": reference, "title": title})
+        assert page.status_code == 302, field_error(page, "reference")
+    letter = db.session.scalar(select(Document).where(Document.title == "Về việc triển khai nền tảng"))
+    assert (letter.reference, letter.number, letter.kind_code, letter.issuer_code) == (
+        "1332/STTTT-CNTT",
+        "1332",
+        "CV",
+        "STTTT",
+    )
+    conclusion = db.session.scalar(select(Document).where(Document.kind_code == "KL"))
+    assert conclusion.reference == "05-KL/TU"
+    shown = client.get(f"/documents/{letter.id}").get_data(as_text=True)
+    assert "CV — Công văn" in shown
+    assert listed(client.get("/documents/?kind_code=KL")) == ["05-KL/TU"]
+    assert listed(client.get("/documents/?q=1332%2Fstttt-cntt")) == ["1332/STTTT-CNTT"]
 
 
 def test_manager_creates_a_document(client, auth, users, ward):

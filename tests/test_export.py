@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from tests import factories
 from tracker.extensions import db
+from tracker.programs.models import TaskUpdate
 from tracker.programs.progress import local_today
 from tracker.reports.export import safe_text
 
@@ -100,7 +101,8 @@ def test_xlsx_has_the_title_the_headers_and_the_figures(client, auth, program):
     assert cells[6].number_format == "#,##0.00"
     assert cells[7].number_format.endswith("%")
     assert body["1.1"][2] == "Member"  # rõ người from the owning user
-    assert body["1"][5] == 600 and sheet[header + 2][5].number_format == '#,##0 "điểm"'
+    assert body["1"][5:8] == ["tính từ 2 nhiệm vụ con", 0, 0]  # a parent: its own 600 điểm is not its target
+    assert body["1.2"][5] == 500 and sheet[header + 3][5].number_format == "#,##0"
     assert sheet[header + 3][1].alignment.indent == 1
     assert body["4"][6] == -2 and sheet[header + 1 + 6][6].data_type == "n"  # real numbers stay numbers
 
@@ -135,8 +137,26 @@ def test_csv_has_the_headers_and_the_figures_written_the_vietnamese_way(client, 
         "Hoàn thành đúng hạn",
         "Quyết toán năm",
     ]
-    assert body["1"][5] == "600 điểm"
+    assert body["1"][5:8] == ["tính từ 2 nhiệm vụ con", "0%", "0"]
     assert body["4"][5:8] == ["'-5", "-2", "40"]  # the value is a number; the target text neutralised
+
+
+def test_a_parent_task_exports_the_progress_rolled_up_from_its_sub_tasks(client, auth, users, program):
+    """Kết quả and Tỷ lệ đạt of a parent are its progress, the weighted mean of its sub-tasks, never blank."""
+    offices, firms = program.tasks[1], program.tasks[2]
+    assert (offices.parent, firms.parent) == (program.tasks[0], program.tasks[0])
+    factories.create_task_update(offices, users["manager"], "50")  # 50 / 100
+    factories.create_task_update(firms, users["manager"], "500")  # 500 / 500
+    db.session.add(TaskUpdate(task=program.tasks[0], value=Decimal(9)))  # from before it had sub-tasks: ignored
+    db.session.commit()
+    auth.login("viewer")
+    _response, sheet = _xlsx(client, program)
+    row = next(r for r in sheet.iter_rows() if r[0].value == "1")
+    assert [c.value for c in row[5:8]] == ["tính từ 2 nhiệm vụ con", 0.75, 0.75]
+    assert (row[6].number_format, row[7].number_format) == ("0.00%", "#,##0.00%")
+    _response, lines = _csv(client, program)
+    assert next(r for r in lines if r[0] == "1")[5:8] == ["tính từ 2 nhiệm vụ con", "75%", "75"]
+    assert next(r for r in lines if r[0] == "1.1")[5:8] == ["100", "50", "50"]  # a sub-task keeps its own figures
 
 
 def test_filename_is_ascii_with_the_real_name_in_utf8(client, auth, program):

@@ -646,3 +646,68 @@ def test_two_updates_from_the_same_page_the_second_gets_409(app, client, auth, u
     assert second.status_code == 409
     assert "vừa được người khác cập nhật hoặc sửa" in text(second)
     assert db.session.scalars(select(TaskUpdate.value)).all() == [Decimal("4.03")]
+
+
+# --- a task with sub-tasks ---------------------------------------------------------------------------
+
+
+def test_a_parent_task_page_shows_its_rolled_up_progress_not_a_value(client, auth, users, program, demo):
+    db.session.add(TaskUpdate(task=demo["qr"], value=Decimal(600)))  # typed before it had sub-tasks
+    db.session.commit()
+    auth.login("manager")
+    html = text(client.get(f"/tasks/{demo['qr'].id}"))
+    figures = html.split('data-testid="task-figures"')[1].split("</section>")[0]
+    assert "Giá trị hiện tại" not in figures and 'data-testid="task-value"' not in figures
+    assert "Tiến độ tổng hợp" in figures and "75%" in figures  # (40/40 + 5/10) ÷ 2, the 600 typed is ignored
+    assert re.search(r'data-testid="task-rollup">tính từ 2 nhiệm vụ con<', figures)
+    assert "trung bình có trọng số tiến độ các nhiệm vụ con đang triển khai" in figures  # the formula, expandable
+    measure = html.split('data-testid="task-measure"')[1].split("</dl>")[0]
+    assert "Tiến độ tính từ 2 nhiệm vụ con" in measure
+    assert 'data-testid="task-target"' not in measure and "Giá trị ban đầu" not in measure
+    assert "không còn được dùng để tính tiến độ" in html  # the old update is listed, and said not to count
+    assert 'data-testid="update-form"' not in html
+    leaf = text(client.get(f"/tasks/{demo['schools'].id}"))
+    assert 'data-testid="task-value">40 / 40<' in leaf and "task-rollup" not in leaf
+
+
+def test_a_parent_task_form_offers_no_measure_and_saving_keeps_the_stored_one(client, auth, users, program, demo):
+    qr = demo["qr"]
+    auth.login("manager")
+    form = client.get(f"/tasks/{qr.id}/edit")
+    html = text(form)
+    assert re.search(r'data-testid="task-form-rollup">Nhiệm vụ này có 2 nhiệm vụ con: tiến độ được tính từ', html)
+    for name in ("measure_kind", "baseline", "target", "unit_label", "update_every_days", "source"):
+        assert f'name="{name}"' not in html, name
+    assert 'name="weight"' in html
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    data = task_form(title="Tạo điểm QR (sửa)", weight="2", category="qr_points", version=version)
+    for name in ("measure_kind", "baseline", "target", "unit_label", "update_every_days", "source"):
+        data.pop(name)
+    response = client.post(f"/tasks/{qr.id}/edit", data=data)
+    assert response.status_code == 302, field_error(response, "target")
+    db.session.refresh(qr)
+    assert (qr.title, qr.weight, qr.target, qr.unit_label, qr.measure_kind) == (
+        "Tạo điểm QR (sửa)",
+        Decimal(2),
+        Decimal(600),
+        "điểm",
+        "count",
+    )
+    # A target posted anyway (an old page, a script) is not read: the parent's own measure stays as stored.
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', text(client.get(f"/tasks/{qr.id}/edit")))
+    data = task_form(title="Tạo điểm QR", target="5", measure_kind="milestone", version=version.group(1))
+    assert client.post(f"/tasks/{qr.id}/edit", data=data).status_code == 302
+    db.session.refresh(qr)
+    assert (qr.target, qr.measure_kind) == (Decimal(600), "count")
+    leaf = text(client.get(f"/tasks/{demo['schools'].id}/edit"))
+    assert 'name="target"' in leaf and "task-form-rollup" not in leaf
+
+
+def test_a_parent_task_takes_no_typed_value(client, auth, users, program, demo):
+    auth.login("manager")
+    qr = demo["qr"]
+    before = update_count()
+    response = client.post(f"/tasks/{qr.id}/updates", data={"value": "5", "note": "", "version": str(qr.version)})
+    assert response.status_code == 400
+    assert field_error(response, "value") == "Nhiệm vụ có nhiệm vụ con: tiến độ được tính từ các nhiệm vụ con."
+    assert update_count() == before

@@ -129,7 +129,8 @@ _SCHEMAS = {
             "unit_id": {"type": "integer"},
             "reference": {
                 "type": "string",
-                "description": "Canonical form of the number: state style 37/KH-UBND or party style 63-QĐ/ĐU.",
+                "description": "Canonical form of the number: state style 37/KH-UBND, party style 63-QĐ/ĐU or "
+                "an official letter 1332/STTTT-CNTT (kind_code CV).",
             },
             "number": {"type": "string", "readOnly": True},
             "kind_code": {"type": "string", "enum": list(KIND_CODES), "readOnly": True},

@@ -249,7 +249,8 @@ SCHEMAS = {
         "type": "object",
         "required": ["version"],
         "description": "Fields left out keep their value; read-only fields of Task are accepted and ignored. "
-        "The value is not set here: POST an update.",
+        "The value is not set here: POST an update. A task with sub-tasks takes its progress from them: changing "
+        "its measure_kind, baseline, target or source is refused (422 on the field); the values read may be sent back.",
         "properties": {"version": _version("task"), **_TASK_INPUT},
     },
     "TaskUpdate": {
@@ -270,6 +271,7 @@ SCHEMAS = {
     "TaskUpdateCreate": {
         "type": "object",
         "required": ["value"],
+        "description": "Manual tasks without sub-tasks only: a task with sub-tasks gets 422 on value.",
         "properties": {
             "value": {"type": ["string", "number"], "description": _DECIMAL["description"]},
             "note": {"type": "string"},

@@ -123,6 +123,24 @@ def _task_fields(body: Body, program: Program, task: Task | None) -> services.Ta
     )
 
 
+# A task with sub-tasks takes its progress from them (DESIGN §2.6): a measure or a source of its own would be ignored.
+PARENT_IGNORES = ("measure_kind", "baseline", "target", "source")
+
+
+def _refuse_own_measure(body: Body, task: Task, fields: services.TaskFields) -> None:
+    """A PATCH of a task with sub-tasks that changes its own measure is refused on the field (422); sending back the
+    values read is accepted, so a client may PATCH a whole object."""
+    if not task.children:
+        return
+    for name in PARENT_IGNORES:
+        if name in body.data and name not in body.errors and getattr(fields, name) != getattr(task, name):
+            body.errors[name] = _(
+                "Nhiệm vụ có nhiệm vụ con: tiến độ được tính từ các nhiệm vụ con, nên không đặt “%(name)s” riêng; "
+                "hãy đặt ở các nhiệm vụ con.",
+                name=name,
+            )
+
+
 def _lifecycle(body: Body, task: Task | None) -> tuple[str, str]:
     current = task.lifecycle.value if task is not None else Lifecycle.ACTIVE.value
     lifecycle = body.choice("lifecycle", Lifecycle, current)
@@ -191,6 +209,7 @@ def update_task(task_id: int):
         _("Hãy gửi kèm phiên bản (version) của nhiệm vụ đã đọc, để không ghi đè thay đổi của người khác."),
     )
     fields = _task_fields(body, task.program, task)
+    _refuse_own_measure(body, task, fields)
     lifecycle, reason = _lifecycle(body, task)
     body.check()
     with api_field_names():

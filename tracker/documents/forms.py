@@ -28,6 +28,7 @@ KIND_LABELS = {
     "NĐ": _l("Nghị định"),
     "CV": _l("Công văn"),
     "TC": _l("Thông cáo"),
+    "KL": _l("Kết luận"),
 }
 
 
@@ -58,7 +59,9 @@ class DocumentForm(FlaskForm):
             DataRequired(_l("Hãy nhập số ký hiệu của văn bản.")),
             Length(max=80, message=_l("Số ký hiệu dài tối đa 80 ký tự.")),
         ],
-        description=_l("Ví dụ 37/KH-UBND (văn bản nhà nước) hoặc 63-QĐ/ĐU (văn bản của Đảng)."),
+        description=_l(
+            "Ví dụ 37/KH-UBND (văn bản nhà nước), 63-QĐ/ĐU (văn bản của Đảng) hoặc 1332/STTTT-CNTT (công văn)."
+        ),
     )
     issued_on = DayField(_l("Ngày ban hành"), description=_l("dd/mm/yyyy"))
     title = TextAreaField(_l("Trích yếu"), validators=[DataRequired(_l("Hãy nhập trích yếu của văn bản."))])

@@ -1,4 +1,5 @@
-"""Documents and their references: '37/KH-UBND' (state style) and '63-QĐ/ĐU' (party style)."""
+"""Documents and their references: '37/KH-UBND' (state style), '63-QĐ/ĐU' (party style) and '1332/STTTT-CNTT'
+(an official letter, which carries no kind code)."""
 
 import re
 import unicodedata
@@ -18,8 +19,9 @@ from tracker.units.services import subtree_select
 
 KIND_CODES = (
     "NQ", "QĐ", "CT", "QC", "QyĐ", "TB", "HD", "CTr", "KH", "PA", "ĐA", "BC", "BB", "TTr", "CĐ", "GM",
-    "TT", "NĐ", "CV", "TC",
+    "TT", "NĐ", "CV", "TC", "KL",
 )  # fmt: skip
+LETTER_KIND = "CV"  # an official letter (công văn) has no kind code in its reference; it is recorded as one
 _KIND_BY_UPPER = {k.upper(): k for k in KIND_CODES}
 _KIND = "|".join(sorted((re.escape(k) for k in _KIND_BY_UPPER), key=len, reverse=True))
 _ISSUER = r"[A-ZĐ0-9](?:[A-ZĐ0-9.]|-(?=[A-ZĐ0-9]))*"
@@ -27,39 +29,52 @@ _ISSUER = r"[A-ZĐ0-9](?:[A-ZĐ0-9.]|-(?=[A-ZĐ0-9]))*"
 _STATE = re.compile(rf"^(?P<number>\d{{1,6}}[a-z]?)(?:/(?P<year>\d{{4}}))?/(?P<kind>{_KIND})-(?P<issuer>{_ISSUER})$")
 # Party style: 63-QĐ/ĐU, 27-CTr/ĐU, 01-NQ/TU
 _PARTY = re.compile(rf"^(?P<number>\d{{1,6}}[a-z]?)-(?P<kind>{_KIND})/(?P<issuer>{_ISSUER})$")
+# Official letter, number/ISSUER-DEPARTMENT: 1332/STTTT-CNTT, 215/UBND-VP. Tried after the state style, so a first
+# part that is a kind code (37/KH-UBND) stays a state-style reference.
+_LETTER = re.compile(
+    rf"^(?P<number>\d{{1,6}}[a-z]?)(?:/(?P<year>\d{{4}}))?/(?P<issuer>[A-ZĐ][A-ZĐ0-9.]*)-(?P<department>{_ISSUER})$"
+)
 
 
 @dataclass(frozen=True)
 class Reference:
+    """A parsed reference. A letter's kind_code is LETTER_KIND (its reference has none) and its department, the
+    part after the issuer, is kept here and in the canonical text (the document stores no separate column)."""
+
     number: str
     kind_code: str
     issuer_code: str
     year: int | None
-    style: str  # "state" or "party"
+    style: str  # "state", "party" or "letter"
+    department: str | None = None
 
     def __str__(self) -> str:
         if self.style == "party":
             return f"{self.number}-{self.kind_code}/{self.issuer_code}"
         year = f"/{self.year}" if self.year else ""
+        if self.style == "letter":
+            return f"{self.number}{year}/{self.issuer_code}-{self.department}"
         return f"{self.number}{year}/{self.kind_code}-{self.issuer_code}"
 
 
 def parse_reference(text: str) -> Reference:
-    """Parse a document number (số ký hiệu) in either style, or raise a ValidationError naming both forms."""
+    """Parse a document number (số ký hiệu) in any of the three forms, or raise a ValidationError naming them."""
     raw = unicodedata.normalize("NFC", clean(text)).replace(" ", "")
     raw = raw.replace("Ð", "Đ").replace("đ", "đ")  # the look-alike Icelandic Eth becomes Đ
     upper = raw.upper().replace("Đ", "Đ")
-    for style, pattern in (("state", _STATE), ("party", _PARTY)):
+    for style, pattern in (("state", _STATE), ("party", _PARTY), ("letter", _LETTER)):
         match = pattern.match(upper)
         if match:
-            kind = _KIND_BY_UPPER[match["kind"]]
-            year = int(match["year"]) if match.groupdict().get("year") else None
-            return Reference(match["number"].lower(), kind, match["issuer"], year, style)
+            found = match.groupdict()
+            kind = _KIND_BY_UPPER[found["kind"]] if "kind" in found else LETTER_KIND
+            year = int(found["year"]) if found.get("year") else None
+            return Reference(match["number"].lower(), kind, match["issuer"], year, style, found.get("department"))
     raise ValidationError(
         {
             "reference": _(
                 "Số ký hiệu “%(ref)s” không đúng mẫu. Dùng mẫu văn bản nhà nước “37/KH-UBND” "
-                "(số/LOẠI-CƠ QUAN) hoặc mẫu văn bản của Đảng “63-QĐ/ĐU” (số-LOẠI/CƠ QUAN).",
+                "(số/LOẠI-CƠ QUAN), mẫu văn bản của Đảng “63-QĐ/ĐU” hoặc “05-KL/TU” (số-LOẠI/CƠ QUAN), "
+                "hoặc mẫu công văn “1332/STTTT-CNTT” (số/CƠ QUAN-ĐƠN VỊ SOẠN THẢO).",
                 ref=clean(text),
             )
         }

@@ -114,7 +114,15 @@ def _id_select(label, description=None) -> SelectField:
     )
 
 
+# What a task measures by itself: a task with sub-tasks takes its progress from them instead (DESIGN §2.6).
+OWN_MEASURE = (
+    "measure_kind", "baseline", "target", "unit_label", "update_every_days", "source", "source_board_id",
+    "source_site_kind",
+)  # fmt: skip
+
+
 class TaskForm(FlaskForm):
+    kept: Task | None = None  # a task with sub-tasks: its own measure, neither shown nor read (see rolled_up)
     title = TextAreaField(_l("Tên nhiệm vụ, chỉ tiêu"))
     parent_id = _id_select(_l("Thuộc nhiệm vụ"))
     description = TextAreaField(_l("Rõ việc: nội dung công việc"))
@@ -201,6 +209,16 @@ class TaskForm(FlaskForm):
             (b.id, f"{b.name} ({b.kind.label})") for b in boards
         ]
 
+    def rolled_up(self, task: Task) -> None:
+        """A task with sub-tasks: its progress comes from them, so a value, target or data source of its own would
+        be ignored. The form drops those fields; saving keeps what is stored (it counts again without sub-tasks)."""
+        self.kept = task
+        for name in OWN_MEASURE:
+            delattr(self, name)
+
+    def _own(self, name: str):
+        return getattr(self.kept, name) if self.kept is not None and name in OWN_MEASURE else self[name].data
+
     def fields(self) -> TaskFields:
         """What the service needs, from the validated form (ids already checked against the choices)."""
         return TaskFields(
@@ -214,14 +232,14 @@ class TaskForm(FlaskForm):
             expected_result=self.expected_result.data or "",
             category=self.category.data,
             weight=self.weight.data,
-            update_every_days=self.update_every_days.data,
-            measure_kind=self.measure_kind.data,
-            baseline=self.baseline.data,
-            target=self.target.data,
-            unit_label=self.unit_label.data or "",
-            source=self.source.data,
-            source_site_kind=self.source_site_kind.data or None,
-            source_board_id=self.source_board_id.data,
+            update_every_days=self._own("update_every_days"),
+            measure_kind=self._own("measure_kind"),
+            baseline=self._own("baseline"),
+            target=self._own("target"),
+            unit_label=self._own("unit_label") or "",
+            source=self._own("source"),
+            source_site_kind=self._own("source_site_kind") or None,
+            source_board_id=self._own("source_board_id"),
             parent=db.session.get(Task, self.parent_id.data) if self.parent_id.data else None,
         )
 

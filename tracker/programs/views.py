@@ -251,6 +251,8 @@ def task_edit(task_id: int):
     task = load_in_scope(Task, task_id, manage=True)
     form = EditTaskForm(obj=task)
     form.fill_choices(task.program, task)
+    if task.children:
+        form.rolled_up(task)
     return round_trip(
         form,
         lambda: services.update_task(task, form.fields(), expected_version=form.version.number),

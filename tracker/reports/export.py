@@ -60,6 +60,7 @@ class Row:
     achievement: Decimal | None
     status: str
     note: str
+    children: int = 0  # a task with sub-tasks: value and achievement are its rolled-up progress (a share, 0..1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,11 @@ def owner_of(task: Task) -> str:
     return ""
 
 
+def _from_children(row: Row) -> str:
+    """What a parent's "Chỉ tiêu" cell says: its target is its sub-tasks'."""
+    return _("tính từ %(n)s nhiệm vụ con", n=row.children)
+
+
 def _note(state: TaskState) -> str:
     """The last update's note; for a paused or cancelled task, the reason too."""
     task = state.task
@@ -95,6 +101,7 @@ def rows(state: ProgramState) -> list[Row]:
     def walk(states: list[TaskState], prefix: str) -> None:
         for n, s in enumerate(states, start=1):
             task = s.task
+            # A parent has no value or target of its own (DESIGN §2.6): its result is the rolled-up progress.
             found.append(
                 Row(
                     number=f"{prefix}{n}",
@@ -103,12 +110,13 @@ def rows(state: ProgramState) -> list[Row]:
                     owner=owner_of(task),
                     responsible=task.responsible,
                     deadline=task.deadline,
-                    target=task.target,
+                    target=None if s.children else task.target,
                     unit_label=task.unit_label,
-                    value=s.value,
-                    achievement=s.achievement,
+                    value=s.progress if s.children else s.value,
+                    achievement=s.progress if s.children else s.achievement,
                     status=s.status.label,
                     note=_note(s),
+                    children=len(s.children),
                 )
             )
             walk(s.children, f"{prefix}{n}.")
@@ -197,7 +205,7 @@ def to_xlsx(report: Report) -> IO[bytes]:
                 row.owner,
                 row.responsible,
                 row.deadline,
-                float(row.target) if row.target is not None else None,
+                _from_children(row) if row.children else float(row.target) if row.target is not None else None,
                 float(row.value) if row.value is not None else None,
                 float(row.achievement) if row.achievement is not None else None,
                 row.status,
@@ -210,7 +218,9 @@ def to_xlsx(report: Report) -> IO[bytes]:
         cells[4].number_format = "dd/mm/yyyy"
         if row.target is not None:
             cells[5].number_format = _number_format(row.target, row.unit_label)
-        if row.value is not None:
+        if row.children:
+            cells[6].number_format = "0.00%"
+        elif row.value is not None:
             cells[6].number_format = _number_format(row.value)
         cells[7].number_format = "#,##0.00%"
         sheet.append(cells)
@@ -235,8 +245,8 @@ def _csv_rows(report: Report) -> Iterator[list[str]]:
             safe_text(row.owner),
             safe_text(row.responsible),
             vn_date(row.deadline),
-            safe_text(target),  # carries the unit label, so it is text
-            number(row.value, 4),
+            _from_children(row) if row.children else safe_text(target),  # carries the unit label, so it is text
+            percent(row.value) if row.children else number(row.value, 4),
             number(row.achievement * 100, 2) if row.achievement is not None else "",
             safe_text(row.status),
             safe_text(row.note),
