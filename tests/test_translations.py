@@ -195,6 +195,7 @@ ADMIN_PAGES = (
     "/?unit_id={province_id}",
     "/?unit_id={unit_id}",
     "/units/",
+    "/units/{unit_id}",
     "/admin/users",
     "/admin/users/{user_id}",
     "/admin/audit",
@@ -243,6 +244,20 @@ def test_the_main_pages_in_english_show_no_vietnamese(client, auth, english_page
         left = vietnamese_left(_english(client, path, ids), names)
         if left:
             found[path] = left
+    assert not found, "Vietnamese left on English pages:\n" + "\n".join(f"{p}: {t}" for p, t in found.items())
+
+
+def test_refusals_and_form_errors_in_english_show_no_vietnamese(client, auth, english_pages):
+    ids, names = english_pages
+    auth.login("member")
+    answers = {
+        "403 /admin/users": client.get("/admin/users?lang=en"),
+        "404 /programs/999999": client.get("/programs/999999?lang=en"),
+        "form errors POST /sites/new": client.post("/sites/new?lang=en", data={"name": "", "kind": "nowhere"}),
+    }
+    assert [r.status_code for r in answers.values()][:2] == [403, 404]
+    assert answers["form errors POST /sites/new"].status_code in {400, 422}
+    found = {what: left for what, r in answers.items() if (left := vietnamese_left(r.get_data(as_text=True), names))}
     assert not found, "Vietnamese left on English pages:\n" + "\n".join(f"{p}: {t}" for p, t in found.items())
 
 
