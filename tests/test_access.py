@@ -47,6 +47,8 @@ TABLE = {
     ("admin.user_password", "GET"): {A, M},
     ("admin.user_password", "POST"): {A, M},
     ("admin.audit", "GET"): {A},
+    ("admin.public_address", "GET"): {A},
+    ("admin.public_address", "POST"): {A},
     ("programs.index", "GET"): ALL,
     ("programs.create", "GET"): {A, M},
     ("programs.create", "POST"): {A, M},

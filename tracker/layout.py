@@ -22,6 +22,7 @@ NAVIGATION = [
     ("documents.index", _l("Văn bản"), set(Role)),
     ("admin.users", _l("Người dùng"), {Role.ADMIN, Role.MANAGER}),
     ("admin.audit", _l("Nhật ký"), {Role.ADMIN}),
+    ("admin.public_address", _l("Địa chỉ công khai"), {Role.ADMIN}),
     ("auth.password", _l("Đổi mật khẩu"), set(Role)),
 ]
 

@@ -10,6 +10,7 @@ from tracker.dashboards.models import DashboardFragment
 from tracker.documents.models import Document
 from tracker.programs.models import Program, ProgramFigures, Task, TaskUpdate
 from tracker.services.models import PublicService, ServicePeriod
+from tracker.settings import Setting
 from tracker.sites.models import CheckIn, RetiredSiteCode, Site
 from tracker.units.models import Unit
 
@@ -26,6 +27,7 @@ __all__ = [
     "PublicService",
     "RetiredSiteCode",
     "ServicePeriod",
+    "Setting",
     "Site",
     "Task",
     "TaskUpdate",

@@ -5,7 +5,7 @@ staff register and edit sites of their scope and print posters; retiring a site 
 for managers.
 """
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,6 +28,7 @@ from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
 from tracker.programs.progress import local_today
 from tracker.qr import selection
+from tracker.qr.address import check_in_url, public_base_url
 from tracker.qr.posters import LAYOUTS, stream_posters
 from tracker.qr.views import image_response, pdf_response, streamed_posters
 from tracker.sites import queries, services
@@ -52,13 +53,13 @@ def _required() -> dict[str, str]:
 
 
 def public_url(code: str) -> str:
-    """The check-in page of a code, on the configured public address (never the request's Host)."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/c/" + code
+    """The check-in page of a code, on the public address in force (never the request's Host)."""
+    return check_in_url(code)
 
 
 def image_urls(code: str) -> dict[str, str]:
     """The public QR images of a code (tracker.qr.views.by_code), on the configured public address."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = public_base_url()
     return {fmt: base + url_for("qr.by_code", code=code, fmt=fmt) for fmt in ("svg", "png")}
 
 

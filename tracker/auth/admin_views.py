@@ -1,18 +1,30 @@
-"""Administration: accounts (admins everywhere, managers within their scope) and the audit log (admins)."""
+"""Administration: accounts (admins everywhere, managers within their scope), the audit log and the public address
+of the QR codes (admins)."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from sqlalchemy import select
 
 from tracker.audit import history
 from tracker.auth import services
 from tracker.auth.access import ADMINS, MANAGERS, allow
-from tracker.auth.forms import AuditFilterForm, NewUserForm, ResetPasswordForm, UserFilterForm, UserForm
+from tracker.auth.forms import (
+    AuditFilterForm,
+    NewUserForm,
+    PublicAddressForm,
+    ResetPasswordForm,
+    UserFilterForm,
+    UserForm,
+)
 from tracker.auth.models import Role, User
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.forms import hidden_errors, show_errors
 from tracker.layout import AUDIT_ACTIONS
+from tracker.qr import address, render
+from tracker.settings import Setting
+from tracker.sites.models import Site, SiteStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -172,3 +184,39 @@ def audit():
     )
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("admin/audit.html", filters=filters, page=page)
+
+
+@bp.route("/public-address", methods=["GET", "POST"])
+@allow(ADMINS)
+def public_address():
+    """The address QR codes and posters point at: the one in force, the check-in URL it gives, and a form to store
+    another (it wins over TRACKER_PUBLIC_BASE_URL and survives a restart)."""
+    form = PublicAddressForm()
+    if request.method == "GET":
+        form.public_base_url.data = address.public_base_url()
+    elif form.validate_on_submit():
+        try:
+            address.set_public_base_url(form.public_base_url.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            address.forget()
+            flash(_("Đã lưu địa chỉ công khai."), "success")
+            return redirect(url_for("admin.public_address"))
+    setting = db.session.scalar(select(Setting).where(Setting.key == address.KEY))
+    site = db.session.scalar(select(Site).where(Site.status == SiteStatus.ACTIVE).order_by(Site.id).limit(1))
+    page = render_template(
+        "admin/public_address.html",
+        form=form,
+        base=address.public_base_url(),
+        configured=current_app.config.get("PUBLIC_BASE_URL") or "",
+        setting=setting,
+        setting_name=address.SETTING,
+        problem=address.current_problem(),
+        site=site,
+        example=render.payload(site.code) if site else None,
+        events=history("settings", setting.id) if setting else [],
+    )
+    return page, 400 if form.is_submitted() else 200

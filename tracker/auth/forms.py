@@ -119,3 +119,14 @@ class AuditFilterForm(FilterForm):
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:
             raise WTFValidationError(_l("“Đến ngày” phải sau hoặc bằng “Từ ngày”."))
+
+
+class PublicAddressForm(FlaskForm):
+    public_base_url = StringField(
+        _l("Địa chỉ công khai"),
+        validators=[
+            DataRequired(_l("Hãy nhập địa chỉ công khai.")),
+            Length(max=2000, message=_l("Địa chỉ công khai dài tối đa 2000 ký tự.")),
+        ],
+        description=_l("Địa chỉ mà điện thoại mở khi quét mã QR, ví dụ https://qr.phoyen.thainguyen.gov.vn"),
+    )

@@ -2,7 +2,9 @@
 
 Each poster: title, unit, site name (large; the font shrinks until the name fits in three lines, below that
 it wraps onto more lines: never cut), address, the QR drawn as vector squares from its matrix, the code in
-groups for typing, three steps, the official domain, the program reference and the print date.
+groups for typing, three steps, the official domain, the program reference and the print date. While the public
+address is one a phone cannot open (tracker.qr.address), a red band across the top margin says "BẢN IN THỬ": such a
+poster must not be put up.
 
 Pages are rendered BATCH at a time in small reportlab documents joined into one stream (tracker.qr.pdfjoin),
 so a unit's thousands of posters take the memory of one batch. Callers then mark the sites printed
@@ -28,7 +30,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from tracker import PROJECT_ROOT
 from tracker.programs.progress import local_today
-from tracker.qr import render
+from tracker.qr import address, render
 from tracker.qr.pdfjoin import PdfJoiner
 from tracker.sites.codes import grouped
 
@@ -40,6 +42,7 @@ ASCENT = 0.93  # DejaVu's ascent and descent, as a fraction of the font size
 DESCENT = 0.24
 BLUE = (0.05, 0.29, 0.58)
 GREY = (0.25, 0.25, 0.25)
+RED = (0.75, 0.05, 0.05)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Texts:
     domain: str
     steps: tuple[str, ...]
     footer: str
+    test_print: str | None = None  # the band's text while the public address cannot be opened by a phone
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,8 @@ def register_fonts() -> None:
 
 def texts(title: str | None = None, program_reference: str | None = None) -> Texts:
     """The shared texts, from the configuration and today's date in Vietnam."""
-    domain = urlsplit(current_app.config["PUBLIC_BASE_URL"]).netloc
+    base = address.public_base_url()
+    domain = urlsplit(base).netloc
     footer = _("In ngày %(date)s", date=local_today().strftime("%d/%m/%Y"))
     if program_reference:
         footer = f"{_nfc(program_reference)} · {footer}"
@@ -137,6 +142,9 @@ def texts(title: str | None = None, program_reference: str | None = None) -> Tex
             _("Bấm nút “Điểm danh tại đây” trên trang vừa mở."),
         ),
         footer=footer,
+        test_print=(
+            _("BẢN IN THỬ · mã QR chưa mở được trên điện thoại") if address.public_address_problem(base) else None
+        ),
     )
 
 
@@ -258,6 +266,24 @@ def draw(canvas: Canvas, site, spec: Spec, shared: Texts, x: float = 0, y: float
         else:
             canvas.drawString(x + line.x, y + line.y, line.text)
     draw_qr(canvas, modules, x + layout.qr_x, y + layout.qr_y, layout.qr_size)
+    if shared.test_print:
+        draw_test_print(canvas, spec, shared.test_print, x, y)
+
+
+def draw_test_print(canvas: Canvas, spec: Spec, text: str, x: float = 0, y: float = 0) -> None:
+    """A red band with white text in the poster's top margin, clear of everything else on it."""
+    top, bottom = spec.height - spec.margin * 0.2, spec.height - spec.margin * 0.9
+    width = spec.width - 2 * spec.margin
+    size = spec.margin * 0.3
+    while size > 4 and pdfmetrics.stringWidth(text, BOLD, size) > width - size:
+        size -= 0.5
+    canvas.saveState()
+    canvas.setFillColorRGB(*RED)
+    canvas.rect(x + spec.margin, y + bottom, width, top - bottom, stroke=0, fill=1)
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.setFont(BOLD, size)
+    canvas.drawCentredString(x + spec.width / 2, y + (top + bottom) / 2 - size * 0.35, text)
+    canvas.restoreState()
 
 
 def draw_qr(canvas: Canvas, modules: list[list[bool]], x: float, y: float, size: float) -> None:

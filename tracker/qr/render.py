@@ -1,8 +1,8 @@
 """A site's QR code: its payload, its module matrix, and the SVG and PNG images (DESIGN §2.8, §4).
 
-The payload is PUBLIC_BASE_URL + "/c/" + code upper-cased as a whole: every character is then in the QR
-alphanumeric set, which packs 5.5 bits per character instead of 8, so a typical URL stays at version 3 with
-error correction Q (25 % of the symbol may be damaged or dirty and it still reads).
+The payload is the public address in force (tracker.qr.address) + "/c/" + code upper-cased as a whole: every
+character is then in the QR alphanumeric set, which packs 5.5 bits per character instead of 8, so a typical URL
+stays at version 3 with error correction Q (25 % of the symbol may be damaged or dirty and it still reads).
 """
 
 import hashlib
@@ -11,22 +11,23 @@ from functools import lru_cache
 from xml.sax.saxutils import quoteattr
 
 import qrcode
-from flask import current_app
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_Q
+
+from tracker.qr.address import public_base_url
 
 # Bump when the images change for the same payload (another ECC level, colours, quiet zone…): new ETags.
 RENDERER_VERSION = "1"
 QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
-# Rendered images kept per worker, by payload (the code and PUBLIC_BASE_URL) and size: making the matrix costs
+# Rendered images kept per worker, by payload (the code and the public address) and size: making the matrix costs
 # ~10 ms of pure Python, and an image never changes for its payload. About 3 KB each: a few MB at most.
 CACHED_IMAGES = 1024
 
 
 def payload(code: str) -> str:
     """What the QR of the site with this code encodes: 'HTTPS://CDS.EXAMPLE.GOV.VN/C/7K3M9QXAB2CD'."""
-    return (current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/c/" + code).upper()
+    return (public_base_url() + "/c/" + code).upper()
 
 
 def matrix(data: str) -> list[list[bool]]:

@@ -31,7 +31,7 @@ from tracker.auth.models import Role
 from tracker.db import MAX_ID, reads_only
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db, skips_limiter
-from tracker.qr import known, render, selection
+from tracker.qr import address, known, render, selection
 from tracker.qr.posters import LAYOUTS, stream_posters
 from tracker.sites.codes import normalize
 from tracker.sites.models import Site, SiteStatus
@@ -40,6 +40,8 @@ from tracker.text import slug
 from tracker.units.services import find_unit
 
 bp = Blueprint("qr", __name__)
+# The pages that offer printing warn while a phone could not open the QR codes (templates/sites/_public_address.html).
+bp.add_app_template_global(address.current_problem, "public_address_problem")
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 PUBLIC_IMMUTABLE = "public, max-age=31536000, immutable"

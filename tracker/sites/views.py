@@ -29,6 +29,7 @@ from tracker.errors import StaleVersion, ValidationError, abort_with
 from tracker.extensions import db
 from tracker.forms import hidden_errors, round_trip, show_errors
 from tracker.programs.progress import local_today
+from tracker.qr.address import check_in_url
 from tracker.sites import export as site_export
 from tracker.sites import queries, services
 from tracker.sites.codes import grouped
@@ -68,11 +69,11 @@ def _qr_render():
 
 
 def _payload(site: Site) -> str:
-    """What the site's QR encodes: PUBLIC_BASE_URL/c/CODE, upper-cased as a whole (DESIGN §2.8)."""
+    """What the site's QR encodes: the public address/c/CODE, upper-cased as a whole (DESIGN §2.8)."""
     render = _qr_render()
     if render is not None:
         return render.payload(site.code)
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/c/{site.code}".upper()
+    return check_in_url(site.code).upper()
 
 
 def _qr_svg(site: Site) -> Markup | None:
