@@ -55,6 +55,7 @@ nginx:
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) init
+	$(FLASK) public-address --serving http://$(HOST):$(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install

@@ -254,3 +254,24 @@ def test_the_address_costs_no_sql_on_the_image_route_once_kept(app, client, ward
     assert client.get(f"/qr/{site.code}.png").status_code == 200
     again, asked = count_statements(client.get, f"/qr/{site.code}.svg")
     assert again.status_code == 200 and asked == 0
+
+
+# --- make run ----------------------------------------------------------------------------------------------
+
+
+def test_the_command_says_where_the_app_serves_and_warns_about_a_loopback_address(app, runner):
+    app.config["PUBLIC_BASE_URL"] = LOOPBACK
+    result = runner.invoke(args=["public-address", "--serving", "http://0.0.0.0:8000"])
+    assert result.exit_code == 0
+    assert "Trang chạy tại: http://0.0.0.0:8000" in result.stdout
+    assert f"{LOOPBACK} (theo TRACKER_PUBLIC_BASE_URL)" in result.stdout
+    assert "Cảnh báo" in result.stderr and "/admin/public-address" in result.stderr
+
+
+def test_the_command_names_a_stored_address_and_does_not_warn_about_it(app, runner):
+    app.config["PUBLIC_BASE_URL"] = LOOPBACK
+    address.set_public_base_url(PUBLIC)
+    db.session.commit()
+    result = runner.invoke(args=["public-address"])
+    assert result.exit_code == 0 and "Trang chạy tại" not in result.stdout
+    assert PUBLIC in result.stdout and "Địa chỉ công khai" in result.stdout and not result.stderr

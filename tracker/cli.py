@@ -13,7 +13,7 @@ from tracker.backup.cli import backup_command, restore_command
 from tracker.checkin.cli import checkins_cli
 from tracker.extensions import db
 from tracker.programs.cli import tasks_cli
-from tracker.qr.cli import posters_command
+from tracker.qr.cli import posters_command, public_address_command
 from tracker.sites.cli import sites_cli
 from tracker.units.cli import units_cli
 from tracker.units.models import Unit
@@ -68,5 +68,6 @@ def register(app) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(posters_command)
+    app.cli.add_command(public_address_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -1,4 +1,5 @@
-"""`flask posters OUT.pdf --unit CODE`: a unit's posters in one file, for a print shop."""
+"""`flask posters OUT.pdf --unit CODE`: a unit's posters in one file, for a print shop; `flask public-address`: the
+address QR codes point at, said before `make run` starts serving."""
 
 import os
 import time
@@ -7,9 +8,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from tracker import audit
+from tracker import audit, settings
 from tracker.errors import ValidationError
 from tracker.extensions import db
+from tracker.qr import address
 from tracker.qr.posters import LAYOUTS, write_posters
 from tracker.qr.selection import iter_sites, unit_site_ids
 from tracker.sites.models import SiteKind
@@ -42,3 +44,22 @@ def posters_command(out: Path, unit_ref: str, layout: str, kind: str | None, ref
     mark_posters_printed(ids)
     db.session.commit()
     click.echo(f"Đã in {len(ids)} áp phích ({layout}) vào {out} trong {time.perf_counter() - started:.1f} giây.")
+
+
+@click.command("public-address")
+@click.option("--serving", default="", help="Địa chỉ máy chủ đang phục vụ, ví dụ http://127.0.0.1:5000 (make run).")
+@with_appcontext
+def public_address_command(serving: str):
+    """Say where the app serves and the public address its QR codes point at, and warn when a phone cannot open it."""
+    if serving:
+        click.echo(f"Trang chạy tại: {serving}")
+    base = address.public_base_url()
+    origin = "lưu ở trang quản trị “Địa chỉ công khai”" if settings.stored(address.KEY) else address.SETTING
+    click.echo(f"Địa chỉ công khai của mã QR và áp phích: {base or '(chưa đặt)'} (theo {origin})")
+    problem = address.public_address_problem(base)
+    if problem:
+        click.echo(
+            f"Cảnh báo: {problem} Đặt {address.SETTING}=https://tên-miền-công-khai trước khi chạy, hoặc đặt ở trang "
+            "quản trị “Địa chỉ công khai” (/admin/public-address); áp phích in trước đó mang dấu “BẢN IN THỬ”.",
+            err=True,
+        )
