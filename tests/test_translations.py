@@ -180,6 +180,7 @@ MEMBER_PAGES = (
     "/programs/",
     "/programs/{program_id}",
     "/tasks/{task_id}",
+    "/tasks/{live_task_id}",  # the system's updates, their notes in English
     "/sites/",
     "/sites/{site_id}",
     "/boards/",
