@@ -275,3 +275,16 @@ def test_the_command_names_a_stored_address_and_does_not_warn_about_it(app, runn
     result = runner.invoke(args=["public-address"])
     assert result.exit_code == 0 and "Trang chạy tại" not in result.stdout
     assert PUBLIC in result.stdout and "Địa chỉ công khai" in result.stdout and not result.stderr
+
+
+def test_the_page_and_the_banner_read_in_english(app, client, auth, users, ward):
+    site = create_site(ward)
+    db.session.commit()
+    app.config["PUBLIC_BASE_URL"] = LOOPBACK
+    auth.login("admin")
+    client.get("/?lang=en")
+    for url in ("/admin/public-address", f"/sites/{site.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Public address" in page or "public address" in page, url
+        for vietnamese in ("Địa chỉ công khai", "điện thoại", "BẢN IN THỬ", "Cấu hình máy chủ", "Đang dùng"):
+            assert vietnamese not in page, (url, vietnamese)
