@@ -236,7 +236,19 @@ def _english(client, path: str, ids: dict) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("role", "paths"), [("member", MEMBER_PAGES), ("admin", ADMIN_PAGES)])
+MANAGER_PAGES = (
+    *MEMBER_PAGES,
+    "/programs/{program_id}/tasks/new",
+    "/tasks/{task_id}/edit",
+    "/sites/new",
+    "/boards/{board_id}/members/new",
+    "/services/periods/{period_id}/edit",
+)
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"), [("member", MEMBER_PAGES), ("manager", MANAGER_PAGES), ("admin", ADMIN_PAGES)]
+)
 def test_the_main_pages_in_english_show_no_vietnamese(client, auth, english_pages, role, paths):
     ids, names = english_pages
     auth.login(role)
