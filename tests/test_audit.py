@@ -160,8 +160,28 @@ def test_audit_page_shows_actor_address_and_diff(client, auth, users):
     html = client.get(f"/admin/audit?entity=users&entity_id={viewer.id}&action=update").get_data(as_text=True)
     row = html[html.index('data-testid="audit-row"') :]
     row = row[: row.index("</tr>")]
-    for expected in ("admin", "127.0.0.1", "sửa", f"users:{viewer.id}", "Họ và tên", "Viewer", "Trần Thị B"):
+    for expected in ("admin", "127.0.0.1", "sửa", "Tài khoản «viewer»", "Họ và tên", "Viewer", "Trần Thị B"):
         assert expected in row
+    assert f"users:{viewer.id}" not in row
+
+
+def test_audit_page_names_rows_and_tables_in_words(client, auth, users, ward):
+    from tracker.sites import services as sites
+
+    site = sites.create_site(ward, sites.SiteFields(name="Chợ Bãi Bông", kind="market"))
+    program = factories.create_program(ward)
+    task = factories.create_task(program, "Thu ngân sách")
+    task.position = 3
+    db.session.commit()
+    auth.login("admin")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    for words in ("Điểm QR «Chợ Bãi Bông»", "Nhiệm vụ «Thu ngân sách»", "Đơn vị «Phường Phổ Yên»", "Thứ tự"):
+        assert words in html, words
+    assert not re.search(r">\s*(sites|tasks|units):\d+", html) and f"sites:{site.id}" not in html
+    assert "Chức vụ" not in html  # a task's position is its place in the list, not a person's post
+    options = re.findall(r'<option (?:selected )?value="(\w*)">([^<]+)</option>', html)
+    assert ("sites", "Điểm QR") in options and ("tasks", "Nhiệm vụ") in options
+    assert not any(label == value for value, label in options if value)
 
 
 def test_user_page_history_panel_shows_the_change(client, auth, users, province):

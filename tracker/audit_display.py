@@ -4,9 +4,11 @@ import re
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from tracker.auth.models import Role
 from tracker.boards.models import BoardKind, MemberRole
+from tracker.extensions import db
 from tracker.formatting import vn_date, vn_datetime
 from tracker.programs.models import Lifecycle, MeasureKind, TaskCategory, TaskSource
 from tracker.sites.models import SiteKind, SiteStatus
@@ -100,6 +102,38 @@ _ENTITY_LABELS = {
     ("boards", "name"): _l("Tên ban"),
     ("public_services", "code"): _l("Mã thủ tục"),
     ("public_services", "name"): _l("Tên thủ tục"),
+    ("tasks", "position"): _l("Thứ tự"),
+}
+
+# What each audited table is called on screen, and the column that names one of its rows.
+ENTITY_LABELS = {
+    "units": _l("Đơn vị"),
+    "documents": _l("Văn bản"),
+    "programs": _l("Chương trình"),
+    "tasks": _l("Nhiệm vụ"),
+    "task_updates": _l("Cập nhật tiến độ"),
+    "boards": _l("Ban"),
+    "memberships": _l("Thành viên Ban"),
+    "sites": _l("Điểm QR"),
+    "retired_site_codes": _l("Mã QR đã thay"),
+    "public_services": _l("Thủ tục dịch vụ công"),
+    "service_periods": _l("Số liệu kỳ của thủ tục"),
+    "users": _l("Tài khoản"),
+    "api_tokens": _l("Mã truy cập API"),
+    "settings": _l("Cấu hình"),
+    "request": _l("Yêu cầu bị từ chối"),
+}
+_NAME_COLUMNS = {
+    "units": "name",
+    "documents": "reference",
+    "programs": "title",
+    "tasks": "title",
+    "boards": "name",
+    "memberships": "person_name",
+    "sites": "name",
+    "public_services": "name",
+    "users": "username",
+    "api_tokens": "name",
 }
 
 _ENUMS = {
@@ -116,6 +150,36 @@ _ENUMS = {
 }
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+
+
+def entity_label(entity: str) -> str:
+    """'sites' → 'Điểm QR'; a table with no label reads as itself."""
+    return str(ENTITY_LABELS.get(entity, entity))
+
+
+def row_names(events) -> dict[tuple[str, int], str]:
+    """The name of each row the events are about, as it reads now: one query per table, whatever the page's size."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.entity in _NAME_COLUMNS and event.entity_id is not None:
+            wanted.setdefault(event.entity, set()).add(event.entity_id)
+    tables = {mapper.local_table.name: mapper.local_table for mapper in db.Model.registry.mappers}
+    names = {}
+    for entity, ids in wanted.items():
+        table = tables[entity]
+        column = table.c[_NAME_COLUMNS[entity]]
+        for ident, name in db.session.execute(select(table.c.id, column).where(table.c.id.in_(ids))):
+            names[(entity, ident)] = name
+    return names
+
+
+def entity_text(entity: str, entity_id: int | None, names: dict[tuple[str, int], str]) -> str:
+    """'Điểm QR «Chợ Bãi Bông»'; 'Điểm QR số 4' when the row has no name (or is gone); the label alone for none."""
+    label = entity_label(entity)
+    if entity_id is None:
+        return label
+    name = names.get((entity, entity_id))
+    return f"{label} «{name}»" if name else str(_l("%(what)s số %(id)d", what=label, id=entity_id))
 
 
 def field_label(entity: str, name: str) -> str:

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.audit_display import field_label, field_value
+from tracker.audit_display import entity_text, field_label, field_value
 from tracker.auth.models import Role
 from tracker.security import set_cookie
 
@@ -32,6 +32,7 @@ AUDIT_ACTIONS = {
     "delete": _l("xóa"),
     "login": _l("đăng nhập"),
     "login_failed": _l("đăng nhập thất bại"),
+    "login_locked": _l("đăng nhập bị tạm khóa"),
     "logout": _l("đăng xuất"),
     "password_reset": _l("đặt lại mật khẩu"),
     "denied": _l("bị từ chối truy cập"),
@@ -64,6 +65,7 @@ def register(app) -> None:
             "current_locale": lambda: str(get_locale()),
             "audit_action_label": lambda action: str(AUDIT_ACTIONS.get(action, action)),
             "audit_field": field_label,
+            "audit_entity": entity_text,
             "audit_value": field_value,
         }
 

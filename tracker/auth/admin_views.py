@@ -7,6 +7,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from tracker.audit import history
+from tracker.audit_display import entity_label, row_names
 from tracker.auth import services
 from tracker.auth.access import ADMINS, MANAGERS, allow
 from tracker.auth.forms import (
@@ -168,7 +169,7 @@ def user_password(user_id: int):
 def audit():
     filters = AuditFilterForm(formdata=request.args)
     entities, actions = services.audit_vocabulary()
-    filters.entity.choices = [("", _("Tất cả"))] + [(e, e) for e in entities]
+    filters.entity.choices = [("", _("Tất cả"))] + sorted(((e, entity_label(e)) for e in entities), key=lambda c: c[1])
     filters.action.choices = [("", _("Tất cả"))] + [
         (a, str(AUDIT_ACTIONS.get(a, a))) for a in sorted(set(actions) | set(AUDIT_ACTIONS))
     ]
@@ -183,7 +184,7 @@ def audit():
         until=filters.until.data,
     )
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("admin/audit.html", filters=filters, page=page)
+    return render_template("admin/audit.html", filters=filters, page=page, names=row_names(page.items))
 
 
 @bp.route("/public-address", methods=["GET", "POST"])
