@@ -20,7 +20,7 @@ from tracker.sites.codes import grouped
 from tracker.sites.models import CheckIn
 
 REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL")
-CONFIRMED = "Đã ghi nhận lượt check-in lúc"
+CONFIRMED = "Đã ghi nhận lượt điểm danh lúc"
 ALREADY = "đã được ghi nhận trước đó"
 GONE = "Mã QR này không còn hiệu lực"
 NOT_FOUND = "Không tìm thấy điểm QR này"

@@ -711,3 +711,14 @@ def test_a_parent_task_takes_no_typed_value(client, auth, users, program, demo):
     assert response.status_code == 400
     assert field_error(response, "value") == "Nhiệm vụ có nhiệm vụ con: tiến độ được tính từ các nhiệm vụ con."
     assert update_count() == before
+
+
+def test_the_program_page_and_list_link_the_exports(client, auth, users, program, revenue):
+    auth.login("viewer")
+    for page in (client.get(f"/programs/{program.id}"), client.get("/programs/")):
+        html = page.get_data(as_text=True)
+        for fmt in ("xlsx", "csv"):
+            link = re.search(rf'href="([^"]+)" data-testid="program-export-{fmt}"', html).group(1)
+            assert link == f"/programs/{program.id}/export.{fmt}"
+            download = client.get(link)
+            assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]

@@ -112,6 +112,6 @@ def test_the_check_in_page_keeps_its_look_and_its_button_disables_on_submit(page
              sessionStorage.setItem("disabled", document.querySelector("button").disabled))"""
     )
     button.tap()
-    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Đã ghi nhận lượt check-in lúc "))
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Đã ghi nhận lượt điểm danh lúc "))
     assert page.evaluate("() => sessionStorage.getItem('disabled')") == "true"
     assert _violations(page) == [] and console == []

@@ -222,7 +222,7 @@ def test_the_public_checks_in_on_a_phone_once_per_device(page, new_context, live
 
     button.tap()
     confirmation = page.get_by_role("status")
-    expect(confirmation).to_have_text(re.compile(r"^Đã ghi nhận lượt check-in lúc \d{2}:\d{2} \d{2}/\d{2}/\d{4}$"))
+    expect(confirmation).to_have_text(re.compile(r"^Đã ghi nhận lượt điểm danh lúc \d{2}:\d{2} \d{2}/\d{2}/\d{4}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(site.name)
     expect(page.get_by_text("Mỗi thiết bị được tính một lần")).to_have_count(0)
     _no_horizontal_overflow(page)
@@ -232,7 +232,7 @@ def test_the_public_checks_in_on_a_phone_once_per_device(page, new_context, live
     page.goto(f"/c/{site.code.lower()}")
     page.get_by_role("button", name="Điểm danh tại đây").tap()
     expect(page.get_by_role("status")).to_have_text(
-        re.compile(r"^Lượt check-in của bạn tại đây đã được ghi nhận trước đó, lúc \d{2}:\d{2} \d{2}/\d{2}/\d{4}\.$")
+        re.compile(r"^Lượt điểm danh của bạn tại đây đã được ghi nhận trước đó, lúc \d{2}:\d{2} \d{2}/\d{2}/\d{4}\.$")
     )
     expect(page.get_by_text("Mỗi thiết bị được tính một lần trong 30 phút tại một điểm.")).to_be_visible()
     assert _checkins(live_server.app, site.id) == 1
@@ -243,7 +243,7 @@ def test_the_public_checks_in_on_a_phone_once_per_device(page, new_context, live
     assert response is not None and response.status == 200
     expect(other.get_by_role("heading", level=1)).to_have_text(site.name)
     other.get_by_role("button", name="Điểm danh tại đây").tap()
-    expect(other.get_by_role("status")).to_have_text(re.compile(r"^Đã ghi nhận lượt check-in lúc "))
+    expect(other.get_by_role("status")).to_have_text(re.compile(r"^Đã ghi nhận lượt điểm danh lúc "))
     assert _checkins(live_server.app, site.id) == 2
 
 
@@ -285,8 +285,8 @@ def test_the_counts_move_for_the_official(page, desktop_page, live_server, log_i
     page.goto(f"/c/{site.code.lower()}")
     page.get_by_role("button", name="Điểm danh tại đây").tap()
     said = page.get_by_role("status")
-    expect(said).to_have_text(re.compile(r"^Đã ghi nhận lượt check-in lúc "))
-    at = said.inner_text().removeprefix("Đã ghi nhận lượt check-in lúc ").strip()
+    expect(said).to_have_text(re.compile(r"^Đã ghi nhận lượt điểm danh lúc "))
+    at = said.inner_text().removeprefix("Đã ghi nhận lượt điểm danh lúc ").strip()
     assert DATETIME.match(at)
 
     # The site page: 1 in total, in 7 and 30 days, and the last scan is the one the phone was told about.

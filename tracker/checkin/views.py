@@ -157,9 +157,9 @@ def submit(code: str):
     card = found.card
     at = _local_time(recorded.at)
     if recorded.repeat:
-        said = _("Lượt check-in của bạn tại đây đã được ghi nhận trước đó, lúc %(time)s.", time=at)
+        said = _("Lượt điểm danh của bạn tại đây đã được ghi nhận trước đó, lúc %(time)s.", time=at)
     else:
-        said = _("Đã ghi nhận lượt check-in lúc %(time)s", time=at)
+        said = _("Đã ghi nhận lượt điểm danh lúc %(time)s", time=at)
     page = _render("checkin/done.html", site=card, repeat=recorded.repeat, said=said)
     return _personal(current_app.make_response(page), token, new)
 
@@ -169,7 +169,7 @@ def too_many(exc):
     return _message(
         429,
         _("Quá nhiều lượt gửi"),
-        _("Có quá nhiều lượt check-in từ mạng của bạn hoặc tại điểm này. Hãy chờ một phút rồi thử lại."),
+        _("Có quá nhiều lượt điểm danh từ mạng của bạn hoặc tại điểm này. Hãy chờ một phút rồi thử lại."),
     )
 
 
@@ -178,5 +178,5 @@ def expired_form(exc):
     return _message(
         400,
         _("Trang đã hết hạn"),
-        _("Hãy quét lại mã QR hoặc tải lại trang rồi bấm check-in lần nữa. Trình duyệt cần cho phép cookie."),
+        _("Hãy quét lại mã QR hoặc tải lại trang rồi bấm “Điểm danh tại đây” lần nữa. Trình duyệt cần cho phép cookie."),
     )
