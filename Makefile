@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench chromium wrk nginx translations extract clean
+.PHONY: install run test lint bench chromium wrk nginx vnu translations extract clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
@@ -52,6 +52,20 @@ nginx:
 		|| echo "Could not install nginx: the test through nginx will be skipped"; \
 	fi
 
+# The Nu HTML checker for tests/test_html_valid.py: npm's vnu-jar (vnu.jar, a Java program) into .venv/vnu/, outside
+# git, with Debian's headless Java (and npm) when missing; without them that test is skipped.
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+vnu:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	if ! command -v java >/dev/null || ! command -v npm >/dev/null; then \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless npm \
+		|| echo "Could not install Java and npm: the HTML validity test will be skipped"; \
+	fi; \
+	if [ ! -f $(VNU_JAR) ] && command -v npm >/dev/null; then \
+		npm install --prefix $(VENV)/vnu --no-save --no-audit --no-fund --ignore-scripts --silent vnu-jar@26.9.27 \
+		|| echo "Could not install vnu-jar: the HTML validity test will be skipped"; \
+	fi
+
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) init
@@ -61,7 +75,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check tracker tests bench
 
-test: install chromium nginx lint
+test: install chromium nginx vnu lint
 	$(VENV)/bin/pytest
 
 # The province benchmark (bench/README.md): SQL statements and server time per page at 1/100 and full scale,
