@@ -178,5 +178,8 @@ def expired_form(exc):
     return _message(
         400,
         _("Trang đã hết hạn"),
-        _("Hãy quét lại mã QR hoặc tải lại trang rồi bấm “Điểm danh tại đây” lần nữa. Trình duyệt cần cho phép cookie."),
+        _(
+            "Hãy quét lại mã QR hoặc tải lại trang rồi bấm “Điểm danh tại đây” lần nữa. "
+            "Trình duyệt cần cho phép cookie."
+        ),
     )
