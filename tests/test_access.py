@@ -27,6 +27,7 @@ TABLE = {
     ("dashboards.index", "GET"): ALL,
     ("units.index", "GET"): ALL,
     ("units.show", "GET"): ALL,
+    ("units.suggest", "GET"): ALL,
     ("units.create", "GET"): {A, M},
     ("units.create", "POST"): {A, M},
     ("units.merge", "GET"): {A},

@@ -27,6 +27,7 @@ from tracker.units.models import Unit, UnitKind
 from tracker.units.services import merge
 
 MERGER_DAY = date(2025, 7, 1)
+DEMO_UNIT_CODE = "05860"  # Phường Phổ Yên, the successor whose story the demo tells
 PLACEHOLDER_NAMES = [f"Nguyễn Văn {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"] + [
     f"Trần Thị {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"
 ]
@@ -293,3 +294,14 @@ def build_demo() -> str:
         f"{db.session.scalar(select(func.count(Site.id)))} điểm QR, "
         f"{db.session.scalar(select(func.count(PublicService.id)))} thủ tục dịch vụ công"
     )
+
+
+def demo_unit() -> Unit | None:
+    """The demo's unit (Phường Phổ Yên) when the demo has been built: Phường Bãi Bông, merged into it, has programs."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == DEMO_UNIT_CODE))
+    if unit is None:
+        return None
+    bai_bong = [p.id for p in unit.predecessors if p.name == "Phường Bãi Bông"]
+    if not bai_bong or db.session.scalar(select(Program.id).where(Program.unit_id.in_(bai_bong)).limit(1)) is None:
+        return None
+    return unit

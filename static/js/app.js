@@ -17,3 +17,38 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Unit fields (data-unit-suggest="<url>") suggest units by name as one types: "bai bong" offers
+// "Phường Bãi Bông, … (code)". The server reads whatever is typed, so the field works without this.
+function suggestUnits(input) {
+  const list = document.createElement("datalist");
+  list.id = `${input.id || input.name}-suggestions`;
+  input.after(list);
+  input.setAttribute("list", list.id);
+  let timer = null;
+  let pending = null;
+  input.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(async () => {
+      const query = input.value.trim();
+      if (query.length < 2 || [...list.options].some((option) => option.value === input.value)) return;
+      if (pending) pending.abort();
+      pending = new AbortController();
+      try {
+        const url = `${input.dataset.unitSuggest}?q=${encodeURIComponent(query)}`;
+        const response = await fetch(url, { signal: pending.signal, headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        const { items } = await response.json();
+        list.replaceChildren(
+          ...items.map((item) => Object.assign(document.createElement("option"), { value: item.value, label: item.label })),
+        );
+      } catch (error) {
+        if (error.name !== "AbortError") throw error;
+      }
+    }, 200);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[data-unit-suggest]").forEach(suggestUnits);
+});

@@ -7,6 +7,7 @@ from wtforms.validators import ValidationError as WTFValidationError
 
 from tracker.auth.models import Role
 from tracker.forms import DayField, FilterForm, IdField, VersionField
+from tracker.units.forms import UnitField
 
 
 class LoginForm(FlaskForm):
@@ -41,11 +42,11 @@ def _role_field():
 
 
 def _unit_code_field():
-    return StringField(
-        _l("Mã đơn vị"),
+    return UnitField(
+        _l("Đơn vị"),
         description=_l(
-            "Mã đơn vị hành chính, ví dụ 19 (Thái Nguyên) hoặc 05860 (phường Phổ Yên). "
-            "Bắt buộc trừ vai trò quản trị hệ thống."
+            "Tên đơn vị (gõ không dấu cũng được, ví dụ “pho yen”) hoặc mã, ví dụ 19 (Thái Nguyên) hoặc 05860 "
+            "(phường Phổ Yên). Bắt buộc trừ vai trò quản trị hệ thống."
         ),
     )
 

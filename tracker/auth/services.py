@@ -18,7 +18,7 @@ from tracker.db import utcnow
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
 from tracker.units.models import Unit
-from tracker.units.services import get_by_code, subtree_select
+from tracker.units.services import find_unit, subtree_select
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -211,8 +211,8 @@ def _role(value: Role | str) -> Role:
         raise ValidationError({"role": _("Vai trò không hợp lệ.")}) from None
 
 
-def _unit(code: str | None) -> Unit | None:
-    return get_by_code(code) if (code or "").strip() else None
+def _unit(ref: str | None) -> Unit | None:
+    return find_unit(ref) if (ref or "").strip() else None
 
 
 def _check_grant(actor: User, role: Role | None, unit: Unit | None) -> None:

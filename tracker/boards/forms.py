@@ -14,7 +14,7 @@ from tracker.documents.services import find_document
 from tracker.extensions import db
 from tracker.forms import DayField, FilterForm, NumberField, VersionField
 from tracker.programs.forms import CHOOSE_FROM_LIST, optional_id
-from tracker.units.forms import UNIT_REF_HELP
+from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
 from tracker.units.services import ancestor_ids, subtree_select
 
@@ -50,13 +50,13 @@ def _document(unit: Unit, field) -> Document | None:
 
 
 class BoardFilterForm(FilterForm):
-    unit = StringField(_l("Đơn vị"), description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
     kind = SelectField(_l("Loại Ban"), choices=lambda: [("", _l("Tất cả")), *BoardKind.choices()])
 
 
 class BoardUnitForm(FlaskForm):
     # Declared before BoardForm: WTForms orders fields by declaration, so the unit comes first.
-    unit = StringField(_l("Đơn vị"), description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
 
 
 class BoardForm(FlaskForm):

@@ -5,17 +5,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.auth.access import EVERYONE, allow, check_scope
 from tracker.auth.models import Role
 from tracker.dashboards import cache, queries
+from tracker.demo import demo_unit
 from tracker.extensions import db
 from tracker.forms import query_id
-from tracker.programs.models import TaskCategory
+from tracker.programs.models import Program, TaskCategory
 from tracker.programs.progress import ProgramState, TaskState, local_today, summarize_unit
 from tracker.programs.rules import Status
 from tracker.text import fold
@@ -80,6 +81,8 @@ def _programs_url(unit_id: int) -> str | None:
 @allow(EVERYONE)
 def index():
     unit_id = query_id("unit_id") or current_user.unit_id
+    if unit_id is None and current_user.role == Role.ADMIN and not request.args.get("chon"):
+        unit_id = _landing_unit_id()
     if unit_id is None:
         return _picker()
     graph = unit_graph()
@@ -146,6 +149,22 @@ def _program_status(state: ProgramState) -> list[tuple[Status, int]]:
     """A program's top-level tasks per status, in the order of the taxonomy."""
     counts = state.status_counts
     return [(status, counts[status]) for status in Status if counts.get(status)]
+
+
+def _landing_unit_id() -> int | None:
+    """Where an administrator without a unit lands: the demo's unit when the demo exists, else the current unit
+    with the most programs (None: no programs yet, the picker)."""
+    unit = demo_unit()
+    if unit is not None:
+        return unit.id
+    return db.session.scalar(
+        select(Program.unit_id)
+        .join(Unit, Unit.id == Program.unit_id)
+        .where(Program.is_archived.is_(False))
+        .group_by(Program.unit_id, Unit.valid_to, Unit.name)
+        .order_by(Unit.valid_to.is_not(None), func.count(Program.id).desc(), Unit.name, Program.unit_id)
+        .limit(1)
+    )
 
 
 def _picker():

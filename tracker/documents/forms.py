@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.documents.services import KIND_CODES
 from tracker.forms import DayField, FilterForm, VersionField
-from tracker.units.forms import UNIT_REF_HELP
+from tracker.units.forms import UNIT_REF_HELP, UnitField
 
 KIND_LABELS = {
     "NQ": _l("Nghị quyết"),
@@ -45,7 +45,7 @@ class DocumentFilterForm(FilterForm):
 
 class UnitChoiceForm(FlaskForm):
     # Declared before DocumentForm: WTForms orders fields by declaration, so the unit comes first.
-    unit = StringField(
+    unit = UnitField(
         _l("Đơn vị ban hành"),
         validators=[DataRequired(_l("Hãy nhập mã đơn vị."))],
         description=UNIT_REF_HELP,

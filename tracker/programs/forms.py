@@ -21,7 +21,7 @@ from tracker.programs.progress import local_today
 from tracker.programs.rules import Status
 from tracker.programs.services import TaskFields
 from tracker.sites.models import SiteKind
-from tracker.units.forms import UNIT_REF_HELP
+from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.services import ancestor_ids, subtree_select
 
 CHOOSE_FROM_LIST = _l("Hãy chọn một mục trong danh sách.")
@@ -79,7 +79,7 @@ class ProgramFilterForm(FilterForm):
 
 class ProgramUnitForm(FlaskForm):
     # Declared before ProgramForm: WTForms orders fields by declaration, so the unit comes first.
-    unit = StringField(_l("Đơn vị"), validators=[DataRequired(_l("Hãy nhập mã đơn vị."))], description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), validators=[DataRequired(_l("Hãy nhập mã đơn vị."))], description=UNIT_REF_HELP)
 
 
 class ProgramForm(FlaskForm):

@@ -11,7 +11,7 @@ from tracker.errors import ValidationError
 from tracker.forms import DayField, FilterForm, NumberField, VersionField
 from tracker.services.models import LEVEL_LABELS
 from tracker.services.services import LEVELS, PeriodFields, ServiceFields
-from tracker.units.forms import UNIT_REF_HELP
+from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
 from tracker.units.services import find_unit
 
@@ -51,7 +51,7 @@ class CountField(NumberField):
 
 
 class ServiceFilterForm(FilterForm):
-    unit = StringField(_l("Đơn vị"), description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
     q = StringField(_l("Tìm theo mã, tên hoặc lĩnh vực"))
     level = SelectField(
         _l("Mức độ"),
@@ -70,7 +70,7 @@ class ServiceFilterForm(FilterForm):
 
 class ServiceUnitForm(FlaskForm):
     # Declared before ServiceForm: WTForms orders fields by declaration, so the unit comes first.
-    unit = StringField(_l("Đơn vị"), description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
     found_unit: Unit | None = None
 
     def validate_unit(self, field):
@@ -136,13 +136,13 @@ class EditPeriodForm(PeriodForm):
 
 
 class ReportForm(FilterForm):
-    unit = StringField(_l("Đơn vị"), description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
     start = DayField(_l("Hồ sơ từ ngày"), description=_l("Để trống: mọi kỳ đã nhập."))
     end = DayField(_l("Đến ngày"))
 
 
 class ServiceImportForm(imports.UploadForm):
-    unit = StringField(
+    unit = UnitField(
         _l("Đơn vị"),
         description=_l("Đơn vị của các dòng để trống cột “Mã đơn vị”. %(help)s", help=UNIT_REF_HELP),
     )

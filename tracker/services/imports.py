@@ -147,16 +147,18 @@ class ServiceImport:
 
     # --- lookups, one query per distinct unit reference or chunk of codes ---
 
-    def _units(self, refs: set[str]) -> dict[str, Unit]:
-        found = {}
+    def _units(self, refs: set[str]) -> dict[str, Unit | str]:
+        """{reference: its unit, or the message saying why a name found none or several}."""
+        found: dict[str, Unit | str] = {}
         for ref in refs:
             candidates = [ref, ref.zfill(5), ref.zfill(2)] if ref.isdigit() else [ref]  # Excel drops leading zeros
             for candidate in dict.fromkeys(candidates):
                 try:
                     found[ref] = find_unit(candidate)
                     break
-                except ValidationError:
-                    continue
+                except ValidationError as exc:
+                    if not ref.isdigit():
+                        found[ref] = exc.fields["unit"]
         return found
 
     def _existing(self, keys: set[tuple[int, str]]) -> dict[tuple[int, str], PublicService]:
@@ -220,9 +222,12 @@ class ServiceImport:
             self._managed[unit.id] = self.user is None or can_manage(self.user, unit.id)
         return self._managed[unit.id]
 
-    def _row_unit(self, row: RowResult, units: dict[str, Unit]) -> Unit | None:
+    def _row_unit(self, row: RowResult, units: dict[str, Unit | str]) -> Unit | None:
         ref = row.values.get("unit", "")
         unit = units.get(ref) if ref else self.unit
+        if isinstance(unit, str):
+            row.error("unit", unit)
+            return None
         if ref and unit is None:
             row.error("unit", _("Không có đơn vị nào mang mã “%(code)s”.", code=ref))
         elif unit is None:

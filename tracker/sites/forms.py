@@ -7,14 +7,14 @@ from wtforms import SelectField, StringField
 from tracker.forms import FilterForm, VersionField
 from tracker.sites.models import SiteKind, SiteStatus
 from tracker.sites.services import SiteFields
-from tracker.units.forms import UNIT_REF_HELP
+from tracker.units.forms import UNIT_REF_HELP, UnitField
 
 CHOOSE_FROM_LIST = _l("Hãy chọn một mục trong danh sách.")
 LAYOUTS = [("a4", _l("A4, một áp phích mỗi trang")), ("a5", _l("A5")), ("a4x4", _l("Tem dán, 4 mã trên một trang A4"))]
 
 
 class SiteFilterForm(FilterForm):
-    unit = StringField(_l("Đơn vị"), description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
     q = StringField(_l("Tìm theo tên, địa chỉ hoặc mã QR"))
     kind = SelectField(_l("Loại điểm"), choices=lambda: [("", _l("Tất cả")), *SiteKind.choices()])
     status = SelectField(
@@ -37,7 +37,7 @@ class SiteFilterForm(FilterForm):
 
 class SiteUnitForm(FlaskForm):
     # Declared before SiteForm: WTForms orders fields by declaration, so the unit comes first.
-    unit = StringField(_l("Đơn vị"), description=UNIT_REF_HELP)
+    unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
 
 
 class SiteForm(FlaskForm):

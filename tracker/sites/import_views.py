@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import StringField
 
 from tracker import imports
 from tracker.auth.access import EVERYONE, STAFF, allow, in_scope
@@ -16,7 +15,7 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
 from tracker.sites.imports import COLUMNS, SiteImport
-from tracker.units.forms import UNIT_REF_HELP
+from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
 from tracker.units.services import find_unit, unit_ref
 
@@ -27,7 +26,7 @@ TEMPLATE_NAME = "mau-nhap-diem-qr"
 
 
 class SiteImportForm(imports.UploadForm):
-    unit = StringField(
+    unit = UnitField(
         _l("Đơn vị"),
         description=_l("Đơn vị của các dòng để trống cột “Mã đơn vị”. %(help)s", help=UNIT_REF_HELP),
     )

@@ -23,6 +23,7 @@ from tracker.sites.models import Site, SiteKind, SiteStatus
 from tracker.sites.services import SiteFields, check_fields, create_site, unique_codes, update_site
 from tracker.text import fold
 from tracker.units.models import Unit
+from tracker.units.services import find_unit
 
 CHUNK = 500  # ids or codes per IN (...) query
 
@@ -61,7 +62,10 @@ COLUMNS = (
         ("don vi", "unit", "unit code"),
         "",
         12,
-        _l("Mã đơn vị hành chính (ví dụ 05860) hoặc #số thứ tự; để trống khi nhập cho đơn vị chọn lúc tải tệp lên."),
+        _l(
+            "Tên đơn vị (ví dụ Phường Phổ Yên) hoặc mã (ví dụ 05860), hoặc #số thứ tự; để trống khi nhập cho đơn vị "
+            "chọn lúc tải tệp lên."
+        ),
     ),
     Column(
         "code",
@@ -118,7 +122,7 @@ class SiteImport:
 
     # --- lookups, one query per chunk ---
 
-    def _units(self, refs: set[str]) -> dict[str, Unit]:
+    def _units(self, refs: set[str]) -> dict[str, Unit | str]:
         ids = {int(r[1:]) for r in refs if r.startswith("#") and r[1:].isdigit() and 0 < int(r[1:]) <= MAX_ID}
         codes = sorted({c for r in refs if not r.startswith("#") for c in _unit_candidates(r)})
         by_ref: dict[str, Unit] = {}
@@ -126,11 +130,17 @@ class SiteImport:
             by_ref.update((f"#{u.id}", u) for u in db.session.scalars(select(Unit).where(Unit.id.in_(chunk))))
         for chunk in _chunks(codes):
             by_ref.update((u.code, u) for u in db.session.scalars(select(Unit).where(Unit.code.in_(chunk))))
-        found = {}
+        found: dict[str, Unit | str] = {}
         for ref in refs:
             unit = next((by_ref[c] for c in _unit_candidates(ref) if c in by_ref), None)
             if unit is not None:
                 found[ref] = unit
+            elif not ref.startswith("#") and not ref.isdigit():
+                # A name (one query each: a file names few units), or the message saying it found none or several.
+                try:
+                    found[ref] = find_unit(ref)
+                except ValidationError as exc:
+                    found[ref] = exc.fields["unit"]
         return found
 
     def _sites_by_code(self, codes: set[str]) -> dict[str, Site]:
@@ -205,13 +215,16 @@ class SiteImport:
 
     # --- per row ---
 
-    def _row_unit(self, row: RowResult, units: dict[str, Unit]) -> Unit | None:
+    def _row_unit(self, row: RowResult, units: dict[str, Unit | str]) -> Unit | None:
         ref = row.values.get("unit", "")
         if not ref:
             if self.unit is None:
                 row.error("unit", _("Hãy ghi mã đơn vị, hoặc chọn đơn vị khi tải tệp lên."))
             return self.unit
         unit = units.get(ref)
+        if isinstance(unit, str):
+            row.error("unit", unit)
+            return None
         if unit is None:
             row.error("unit", _("Không có đơn vị nào mang mã “%(code)s”.", code=ref))
         return unit

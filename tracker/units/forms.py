@@ -1,12 +1,32 @@
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.widgets import TextInput
 
 from tracker.forms import DayField, FilterForm
 from tracker.units.models import UnitKind
 
-UNIT_REF_HELP = _l("Mã đơn vị hành chính (ví dụ 05860), hoặc #số thứ tự với đơn vị không có mã (ví dụ #12).")
+UNIT_REF_HELP = _l(
+    "Tên đơn vị (gõ không dấu cũng được, ví dụ “bai bong”) hoặc mã đơn vị hành chính (ví dụ 05860); "
+    "#số thứ tự với đơn vị không có mã (ví dụ #12)."
+)
+
+
+class UnitInput(TextInput):
+    """A text input that static/js/app.js feeds with suggestions of units by name; typed text works without it."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("data-unit-suggest", url_for("units.suggest"))
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(field, **kwargs)
+
+
+class UnitField(StringField):
+    """A unit typed by name or code, resolved by units.services.find_unit."""
+
+    widget = UnitInput()
 
 
 class UnitFilterForm(FilterForm):
@@ -25,7 +45,7 @@ class UnitForm(FlaskForm):
         default=UnitKind.RESIDENTIAL_GROUP.value,
         invalid_choice_message=_l("Hãy chọn loại đơn vị trong danh sách."),
     )
-    parent = StringField(
+    parent = UnitField(
         _l("Đơn vị cấp trên"),
         validators=[DataRequired(_l("Hãy nhập mã đơn vị cấp trên."))],
         description=UNIT_REF_HELP,
@@ -44,7 +64,7 @@ class MergeForm(FlaskForm):
         validators=[DataRequired(_l("Hãy nhập mã đơn vị cần sáp nhập."))],
         description=_l("Một hoặc nhiều mã, cách nhau bởi dấu phẩy hoặc xuống dòng; #số thứ tự với đơn vị không có mã."),
     )
-    into = StringField(
+    into = UnitField(
         _l("Sáp nhập vào đơn vị"),
         validators=[DataRequired(_l("Hãy nhập mã đơn vị tiếp nhận."))],
         description=UNIT_REF_HELP,

@@ -10,7 +10,7 @@ from vietnam_provinces import Province, VietNamDivisionType, Ward
 from tracker.db import MAX_ID
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.text import like_pattern
+from tracker.text import fold, like_pattern
 from tracker.units.models import Unit, UnitKind
 
 _KIND_OF = {
@@ -111,8 +111,62 @@ def unit_ref(unit: Unit) -> str:
 
 
 def find_unit(ref: str, field: str = "unit") -> Unit:
-    """The unit named by its official code, or by '#id' (units outside the official list have no code)."""
-    return find_units(ref, field)[0]
+    """The unit named by its official code, by '#id' (units outside the official list have no code), or by its name.
+
+    A name is read accent- and case-insensitively, with or without its kind ('bai bong' finds 'Phường Bãi Bông');
+    'Name (code)', as the suggestions and the list of choices write it, is read by its code. A name shared by
+    several units guesses nothing: the ValidationError on `field` lists them with their parent and code.
+    """
+    text = " ".join((ref or "").split())
+    if not text:
+        raise ValidationError({field: _("Hãy nhập tên hoặc mã đơn vị.")})
+    named = _NAMED_CODE.fullmatch(text)
+    code = named.group(1) if named else text
+    if not _REF_SEPARATORS.search(code) and (code.startswith("#") or any(c.isdigit() for c in code)):
+        try:
+            return find_units(code, field)[0]
+        except ValidationError:
+            if text.startswith("#") or text.isdigit():
+                raise
+    return _by_name(text, field)
+
+
+# 'Phường Bãi Bông (05860)' or '… (#12)': a suggestion or a listed choice, read by its code.
+_NAMED_CODE = re.compile(r".*\((#?[0-9A-Za-z.-]+)\)")
+# What a name may be typed without: the kinds' words as the official list writes them, folded.
+_KIND_WORDS = ("tinh", "thanh pho", "thi xa", "quan", "huyen", "xa", "phuong", "dac khu", "thi tran", "to dan pho")
+_CHOICES_SHOWN = 8
+
+
+def _by_name(text: str, field: str) -> Unit:
+    folded = fold(text)
+    keys = {folded, *(f"{word} {folded}" for word in _KIND_WORDS)}
+    units = db.session.scalars(
+        select(Unit).where(Unit.search_name.in_(keys)).order_by(Unit.valid_to.is_not(None), Unit.name, Unit.id)
+    ).all()
+    if len(units) == 1:
+        return units[0]
+    if not units:
+        raise ValidationError({field: _("Không có đơn vị nào có tên hoặc mã “%(ref)s”.", ref=text)})
+    choices = "; ".join(unit_choice(u) for u in units[:_CHOICES_SHOWN])
+    if len(units) > _CHOICES_SHOWN:
+        choices += "; …"
+    raise ValidationError(
+        {
+            field: _(
+                "Có %(n)d đơn vị tên “%(ref)s”: %(choices)s. Hãy ghi rõ mã đơn vị (trong ngoặc).",
+                n=len(units),
+                ref=text,
+                choices=choices,
+            )
+        }
+    )
+
+
+def unit_choice(unit: Unit) -> str:
+    """How suggestions and choices write a unit: 'Phường Bãi Bông, Thành phố Phổ Yên (05860)'; find_unit reads it."""
+    where = f", {unit.parent.name}" if unit.parent is not None else ""
+    return f"{unit.name}{where} ({unit_ref(unit)})"
 
 
 _REF_SEPARATORS = re.compile(r"[\s,;]+")

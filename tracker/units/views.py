@@ -1,6 +1,6 @@
 """Administrative units: browse and search the tree, a unit's page, and (admin) load and merge."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import false
@@ -20,6 +20,7 @@ from tracker.units.models import Unit, UnitKind
 bp = Blueprint("units", __name__, url_prefix="/units")
 
 KINDS = frozenset(k.value for k in UnitKind)
+SUGGESTED = 10
 
 
 @bp.route("/")
@@ -56,6 +57,25 @@ def index():
         root_parent_readable=root is not None and in_scope(current_user, root.parent_id),
         searching=searching,
         below_counts=counts,
+    )
+
+
+@bp.route("/suggest")
+@allow(EVERYONE)
+def suggest():
+    """JSON suggestions for a unit field: up to SUGGESTED units in the user's scope whose name or code matches q."""
+    query = (request.args.get("q") or "").strip()[:100]
+    if len(query) < 2:
+        return jsonify(items=[])
+    within = None if current_user.role == Role.ADMIN else current_user.unit_id
+    if within is None and current_user.role != Role.ADMIN:
+        return jsonify(items=[])
+    stmt = services.search(query, within=within).options(selectinload(Unit.parent)).limit(SUGGESTED)
+    units = db.session.scalars(stmt).all()
+    return jsonify(
+        items=[
+            {"value": services.unit_choice(u), "label": f"{u.kind.label} · {u.search_name}", "id": u.id} for u in units
+        ]
     )
 
 
