@@ -1,6 +1,10 @@
 // Progressive enhancement only: every page works without this file. No inline script anywhere: the
 // Content-Security-Policy (tracker/security.py) allows scripts from our own files only.
 document.addEventListener("DOMContentLoaded", () => {
+  // Filters fold into <details class="filter-fold"> on phones only: a wider screen shows them open.
+  if (window.matchMedia("(min-width: 48rem)").matches) {
+    document.querySelectorAll("details.filter-fold").forEach((fold) => { fold.open = true; });
+  }
   // Ask before destructive actions marked with data-confirm.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {
