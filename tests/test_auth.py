@@ -228,3 +228,14 @@ def test_random_passwords_always_pass_the_strength_rule(monkeypatch):
     draws = iter(["password1234", "anhyeuem123456", "abcd-EFGH_ijk123"])
     monkeypatch.setattr(passwords.secrets, "token_urlsafe", lambda n: next(draws))
     assert passwords.random_password("admin") == "abcd-EFGH_ijk123"
+
+
+def test_a_required_fields_star_sits_inside_its_label_and_a_name_that_is_the_role_shows_once(client, users):
+    login = client.get("/login").get_data(as_text=True)
+    assert re.search(r'<label for="username">[^<]+&nbsp;<span class="req" aria-hidden="true">\*</span></label>', login)
+    admin = users["admin"]
+    admin.full_name = "Quản trị hệ thống"  # as `init` names it: the same words as the role
+    db.session.commit()
+    assert client.post("/login", data={"username": "admin", "password": factories.PASSWORD}).status_code == 302
+    menu = re.search(r'<span class="nav-user">([^<]+)</span>', client.get("/").get_data(as_text=True)).group(1)
+    assert menu.strip() == "Quản trị hệ thống"

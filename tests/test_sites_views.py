@@ -341,6 +341,8 @@ def test_the_site_page_shows_its_scan_statistics(client, auth, registry):
     assert 'data-testid="day-chart"' in text(page)
     quiet = client.get(f"/sites/{registry['school'].id}")
     assert shown_in(quiet, "stats-total") == "0" and shown_in(quiet, "stats-last") == "chưa có"
+    assert 'data-testid="day-chart"' not in text(quiet)  # no empty chart frame for a site never scanned
+    assert shown_in(quiet, "stats-none") == "Chưa có lượt quét nào."
 
 
 def test_the_site_page_offers_the_qr_and_posters(app, client, auth, registry):
