@@ -22,7 +22,8 @@ from tracker.programs.models import (
     TaskSource,
     TaskUpdate,
 )
-from tracker.programs.progress import local_today
+from tracker.programs.progress import evaluate_program, local_today, summarize_unit
+from tracker.programs.rules import Status
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.sites.codes import new_code
 from tracker.sites.models import CheckIn, Site, SiteKind, SiteStatus
@@ -97,7 +98,7 @@ def login_as(auth, username: str, role: str, unit: Unit | None) -> None:
 # --- the demo, as a province viewer sees it ------------------------------------------------------------
 
 
-def test_province_viewer_sees_both_wards_ranked_with_drill_down(client, auth, demo):
+def test_province_viewer_sees_todays_programs_ranked_and_ended_ones_apart(client, auth, demo):
     quiet = factories.create_unit("Xã Phú Bình", "commune", parent=demo["province"])
     login_as(auth, "tinh", "viewer", demo["province"])
     page = client.get("/")
@@ -105,45 +106,49 @@ def test_province_viewer_sees_both_wards_ranked_with_drill_down(client, auth, de
     assert "Thái Nguyên" in Panel(page, "dashboard-title").text
 
     ranking = Panel(page, "ranking")
-    # Bắc Kạn (Phùng Chí Kiên's plan: 100%, 92,45%, 100%) ranks above Phổ Yên (Bãi Bông's program).
-    assert ranking.text.index("Phường Bắc Kạn") < ranking.text.index("Phường Phổ Yên")
-    assert "97,48%" in ranking.text and "74,59%" in ranking.text
+    # Phổ Yên ranks by its own 2025–2030 program, not by Bãi Bông's ended one; Bắc Kạn's only plan (Phùng Chí
+    # Kiên's, 2022) has ended: it has no current program, like a commune that never had one.
+    assert "Phường Phổ Yên 50,15%" in ranking.text and "74,59%" not in ranking.text and "97,48%" not in ranking.text
     drill = [link for link in ranking.links if "unit_id=" in link]
-    assert drill == [f"/?unit_id={demo['bac_kan'].id}", f"/?unit_id={demo['pho_yen'].id}", f"/?unit_id={quiet.id}"]
-    # Every current commune in scope is reachable: one without a program is listed, not ranked; the
-    # pre-2025 city that ended without a successor is not listed.
+    assert drill == [f"/?unit_id={demo['pho_yen'].id}", f"/?unit_id={demo['bac_kan'].id}", f"/?unit_id={quiet.id}"]
+    # Every current commune in scope is reachable; the pre-2025 city that ended without a successor is not listed.
     unranked = Panel(page, "unranked")
-    assert "Chưa có chương trình (1): Xã Phú Bình" in unranked.text and "Thành phố" not in unranked.text
+    assert "Chưa có chương trình đang thực hiện (2): Phường Bắc Kạn , Xã Phú Bình" in unranked.text
+    assert "Thành phố" not in unranked.text
 
     overall = Panel(page, "overall")
-    assert "86,04%" in overall.text
+    assert "50,15%" in overall.text
     assert "trung bình của đơn vị (nếu có chương trình) và từng đơn vị trực thuộc có chương trình" in overall.text
 
-    completion = Panel(page, "completion")
-    assert "Nhiệm vụ đến hạn đã hoàn thành đạt 60%" in completion.text
-    assert "số nhiệm vụ đến hạn đã hoàn thành ÷ số nhiệm vụ đến hạn = 6 ÷ 10" in completion.text
+    completion = Panel(page, "completion")  # only the current program's due tasks: its board and services
+    assert "Nhiệm vụ đến hạn đã hoàn thành đạt 0%" in completion.text
+    assert "số nhiệm vụ đến hạn đã hoàn thành ÷ số nhiệm vụ đến hạn = 0 ÷ 2" in completion.text
     on_time = Panel(page, "on-time")
-    assert "hoàn thành đúng hạn ÷ đã hoàn thành = 6 ÷ 6" in on_time.text
+    assert "hoàn thành đúng hạn ÷ đã hoàn thành = 0 ÷ 0" in on_time.text
     assert "loại trừ: chưa hoàn thành" in on_time.text  # exclusions are shown, not hidden
 
     status = Panel(page, "status")
-    assert "Hoàn thành đúng hạn 6" in status.text and "Đang thực hiện quá hạn 4" in status.text
+    assert "Tình trạng nhiệm vụ (6)" in status.text
+    assert "Đang thực hiện trong hạn 4" in status.text and "Đang thực hiện quá hạn 2" in status.text
 
-    # The source articles' figures, exactly as the page renders them.
     indicators = Panel(page, "indicators")
-    for text in ("4,03 / 2,94 tỷ đồng", "137,07%", "8.061 / 7.420 triệu đồng", "108,64%", "49 / 53 hộ", "92,45%"):
+    for text in ("18,5 / 35 % GRDP", "52,86%", "96,2 / 99 %", "97,17%", "64 / 220 doanh nghiệp", "29,09%"):
         assert text in indicators.text, text
-    assert "giá trị ÷ chỉ tiêu = 4,03 ÷ 2,94 tỷ đồng" in indicators.text
+    assert "4,03 / 2,94" not in indicators.text and "49 / 53 hộ" not in indicators.text
 
     overdue = Panel(page, "overdue")
-    assert "Khắc phục hộ vi phạm trật tự xây dựng" in overdue.text
-    assert "31/12/2022" in overdue.text and "49 / 53 hộ" in overdue.text and "92,45%" in overdue.text
-    assert "Phường Phùng Chí Kiên" in overdue.text and "Đang thực hiện quá hạn" in overdue.text
-    assert "(49 − 0) ÷ (53 − 0)" in overdue.text
+    assert "Kiện toàn Ban chỉ đạo chuyển đổi số phường đủ 27 thành viên" in overdue.text
+    assert "30/09/2025" in overdue.text and "26 / 27 người" in overdue.text and "96,3%" in overdue.text
+    assert "(26 − 0) ÷ (27 − 0)" in overdue.text
+    assert "Khắc phục hộ vi phạm" not in overdue.text  # an ended plan's task is overdue no more in today's lists
     assert any(link.startswith("/tasks/") for link in overdue.links)
-    assert any(link.startswith("/programs/") for link in overdue.links)
 
-    assert "Chương trình hành động số 27-CTr/ĐU" in Panel(page, "scope-programs").text
+    assert "Chương trình chuyển đổi số phường Phổ Yên giai đoạn 2025–2030" in Panel(page, "scope-programs").text
+    # The ended programs stay readable with their final figures, the latest to end first.
+    ended = Panel(page, "ended-programs")
+    assert "Chương trình đã kết thúc (2)" in ended.text
+    assert ended.text.index("27-CTr/ĐU") < ended.text.index("năm 2022")
+    assert "74,59%" in ended.text and "97,48%" in ended.text
 
 
 def test_drill_down_to_each_ward(client, auth, demo):
@@ -151,25 +156,79 @@ def test_drill_down_to_each_ward(client, auth, demo):
     pho_yen = client.get(f"/?unit_id={demo['pho_yen'].id}")
     assert pho_yen.status_code == 200
     assert Panel(pho_yen, "crumbs").links == [f"/?unit_id={demo['province'].id}"]
-    own = Panel(pho_yen, "programs")  # Bãi Bông was merged into Phổ Yên: its program is Phổ Yên's own
-    assert "Chương trình hành động số 27-CTr/ĐU" in own.text and "Phường Bãi Bông" in own.text
-    assert "74,59%" in Panel(pho_yen, "own").text
-    assert "4,03 / 2,94 tỷ đồng" in Panel(pho_yen, "indicators").text
-    assert "137,07%" in Panel(pho_yen, "indicators").text
+    own = Panel(pho_yen, "programs")  # the ward's own current program
+    assert "Chương trình chuyển đổi số phường Phổ Yên giai đoạn 2025–2030" in own.text
+    assert "27-CTr/ĐU" not in own.text
+    assert "50,15%" in Panel(pho_yen, "own").text
+    # Bãi Bông was merged into Phổ Yên: its 2021 program is Phổ Yên's history, with its final figures.
+    ended = Panel(pho_yen, "ended-programs")
+    assert "Chương trình hành động số 27-CTr/ĐU" in ended.text and "Phường Bãi Bông" in ended.text
+    assert "74,59%" in ended.text and "07/02/2021 – 31/12/2025" in ended.text
     assert "Phường Phùng Chí Kiên" not in pho_yen.get_data(as_text=True)
+    # The staffing panel counts today's boards: Bãi Bông's, whose seats ended with the merger, are history.
     boards = Panel(pho_yen, "boards-panel")
-    assert "26 / 27" in boards.text and "14 / 14" in boards.text
-    assert Panel(pho_yen, "qr-registered").text == "5"
+    assert "26 / 27" in boards.text and "Bãi Bông" not in boards.text
+    assert Panel(pho_yen, "qr-registered").text == "5"  # the sites the merger moved
 
     bac_kan = client.get(f"/?unit_id={demo['bac_kan'].id}")
     assert bac_kan.status_code == 200
-    assert "8.061 / 7.420 triệu đồng" in Panel(bac_kan, "indicators").text
-    assert "108,64%" in Panel(bac_kan, "indicators").text
-    overdue = Panel(bac_kan, "overdue")
-    assert "49 / 53 hộ" in overdue.text and "92,45%" in overdue.text and "31/12/2022" in overdue.text
+    assert "Chưa có chương trình nào trong phạm vi đơn vị này." in Panel(bac_kan, "programs").text
+    ended = Panel(bac_kan, "ended-programs")
+    assert "Kế hoạch phát triển kinh tế – xã hội và chuyển đổi số năm 2022" in ended.text and "97,48%" in ended.text
+    assert "Không có nhiệm vụ nào." in Panel(bac_kan, "overdue").text
 
     # The overall figure's items link to the children's dashboards too.
-    assert f"/?unit_id={demo['bac_kan'].id}" in Panel(client.get("/"), "overall").links
+    assert f"/?unit_id={demo['pho_yen'].id}" in Panel(client.get("/"), "overall").links
+
+
+def test_an_ended_program_leaves_the_current_rollups_and_keeps_its_final_figures(app, client, auth, users, ward):
+    manager, last_day = users["manager"], date(2026, 3, 31)
+    ended = factories.create_program(ward, "Kế hoạch quý I năm 2026", starts_on=date(2026, 1, 1), ends_on=last_day)
+    current = factories.create_program(ward, "Chương trình 2026–2030", starts_on=date(2026, 1, 1))
+    wallets = factories.create_task(
+        ended, "Hộ gia đình dùng ví điện tử", measure_kind="count", target=Decimal(100), deadline=last_day
+    )
+    firms = factories.create_task(
+        current, "Doanh nghiệp thành lập mới", measure_kind="count", target=Decimal(10), deadline=date(2030, 12, 31)
+    )
+    factories.create_task_update(wallets, manager, "80", at=datetime(2026, 3, 20, 2, tzinfo=UTC))
+    factories.create_task_update(firms, manager, "2", at=datetime(2026, 3, 20, 2, tzinfo=UTC))
+    db.session.commit()
+
+    with app.test_request_context("/"):  # as the dashboard reads: the day's figures are kept
+        before = summarize_unit(ward.id, last_day)
+    assert before.overall.value == Decimal("0.5") and not before.ended  # its last day: still current
+    db.session.commit()
+    assert db.session.get(ProgramFigures, ended.id).day == last_day
+
+    # Midnight, nothing written: the next day's roll-up leaves it out; it is listed apart, with its final figures.
+    with app.test_request_context("/"):
+        after = summarize_unit(ward.id, last_day + timedelta(days=1))
+    assert [ps.program.id for ps in after.programs] == [current.id] and after.overall.value == Decimal("0.2")
+    assert [ps.program.id for ps in after.all_programs] == [current.id]
+    assert after.overdue == [] and after.status_counts == {Status.IN_PROGRESS: 1}
+    assert after.completion.value is None  # no current task is due yet: the ended one's overdue task is not counted
+    (final,) = after.ended
+    assert final.ended and final.progress.value == Decimal("0.8")
+    assert final.by_id(wallets.id).status == Status.OVERDUE  # due by its end and not done: so it closed
+    db.session.commit()
+
+    # A value dated after its end does not rewrite its final figures.
+    factories.create_task_update(wallets, manager, "100", at=datetime(2026, 4, 5, 2, tzinfo=UTC))
+    db.session.commit()
+    state = evaluate_program(ended, date(2026, 4, 6))
+    assert state.by_id(wallets.id).value == Decimal(80) and state.progress.value == Decimal("0.8")
+
+    # Readable on the dashboard today, under its own heading.
+    auth.login("viewer")
+    ended_panel = Panel(client.get("/"), "ended-programs")
+    assert "Chương trình đã kết thúc (1)" in ended_panel.text and "Kế hoạch quý I năm 2026" in ended_panel.text
+    assert "80%" in ended_panel.text and f"/programs/{ended.id}" in ended_panel.links
+    program_page = client.get(f"/programs/{ended.id}")
+    assert program_page.status_code == 200
+    assert "Chương trình đã kết thúc ngày 31/03/2026" in Panel(program_page, "program-final").text
+    assert "80%" in Panel(program_page, "program-progress").text
+    assert 'data-testid="program-final"' not in client.get(f"/programs/{current.id}").get_data(as_text=True)
 
 
 def test_ward_viewer_stays_in_scope(client, auth, users, demo):

@@ -1,16 +1,20 @@
 """The demo scenario (DESIGN §7) and the first-start command."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from tracker.auth.models import Role, User
 from tracker.auth.passwords import verify_password
+from tracker.boards import services
 from tracker.boards.models import Board, Membership
+from tracker.demo import MERGER_DAY
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.models import Program, Site, Task, TaskUpdate, Unit
+from tracker.programs.progress import evaluate_program, local_today, summarize_unit
 
 
 def _counts():
@@ -32,7 +36,7 @@ def test_demo_builds_the_scenario_idempotently(runner, app):
     references = set(db.session.scalars(select(Document.reference)))
     assert {"27-CTr/ĐU", "01-NQ/TU", "37/KH-UBND", "63-QĐ/ĐU", "885/QĐ-UBND"} <= references
 
-    boards = {b.kind.value: b for b in db.session.scalars(select(Board))}
+    boards = {b.kind.value: b for b in db.session.scalars(select(Board).where(Board.unit_id == bai_bong.id))}
     assert boards["steering_board"].target_size == 27
     assert boards["working_group"].target_size == 14
     assert boards["working_group"].parent_board_id == boards["steering_board"].id
@@ -43,7 +47,49 @@ def test_demo_builds_the_scenario_idempotently(runner, app):
         select(Task).join(Program).where(Program.unit_id == bai_bong.id, Task.title.like("Thu ngân sách%"))
     )
     assert revenue.target == Decimal("2.94") and revenue.updates[-1].value == Decimal("4.03")
-    assert db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == bai_bong.id)) == 5
+
+
+def test_the_demo_tells_todays_story(runner, app):
+    """The 2021 program stays on Bãi Bông as history; its living registries belong to Phổ Yên since the merger,
+    which has its own current program."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    bai_bong = db.session.scalar(select(Unit).where(Unit.name == "Phường Bãi Bông"))
+    pho_yen = bai_bong.merged_into
+    today = local_today()
+
+    # The sites moved with their codes; the old ward keeps none; their posters now name the new ward.
+    assert db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == bai_bong.id)) == 0
+    sites = db.session.scalars(select(Site).where(Site.unit_id == pho_yen.id)).all()
+    assert len(sites) == 5 and all(s.unit.name == "Phường Phổ Yên" for s in sites)
+
+    # Bãi Bông's boards stay readable, their seats ended on the merger day; Phổ Yên has its own board.
+    old_seats = db.session.scalars(select(Membership).join(Board).where(Board.unit_id == bai_bong.id)).all()
+    assert len(old_seats) == 40 and {m.ends_on for m in old_seats} == {MERGER_DAY}
+    new_board = db.session.scalar(select(Board).where(Board.unit_id == pho_yen.id))
+    assert len(services.members(new_board, "current", today)) == 26
+
+    # The 2021 program has ended and keeps its final figures (5 QR points recorded before the merger).
+    old_program = db.session.scalar(select(Program).where(Program.unit_id == bai_bong.id))
+    old_state = evaluate_program(old_program, today)
+    assert old_state.ended and old_state.today == date(2026, 1, 1)  # read at its close
+    assert old_state.by_id(_task(old_program, 1).id).value == 5
+    assert old_state.by_id(_task(old_program, 3).id).value == 26  # the board as it stood while the program ran
+
+    # Phổ Yên's own 2025–2030 program is current; its QR task counts the sites it inherited.
+    program = db.session.scalar(select(Program).where(Program.unit_id == pho_yen.id))
+    state = evaluate_program(program, today)
+    assert not state.ended and program.ends_on == date(2030, 12, 31)
+    assert state.by_id(_task(program, 1).id).value == 5 and state.by_id(_task(program, 3).id).value == 26
+    db.session.commit()
+    with app.test_request_context("/"):  # a page's read: the day's figures are kept aside, as on the dashboard
+        summary = summarize_unit(pho_yen.id, today)
+    assert [ps.program.id for ps in summary.programs] == [program.id]
+    assert old_program.id in [ps.program.id for ps in summary.ended]
+    assert summary.overall.value == state.progress.value  # the ended program no longer pulls it
+
+
+def _task(program: Program, position: int) -> Task:
+    return db.session.scalar(select(Task).where(Task.program_id == program.id, Task.position == position))
 
 
 def test_init_creates_an_admin_once_with_a_printed_random_password(runner, app):

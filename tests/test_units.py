@@ -1,13 +1,17 @@
 """Administrative units: the official list, search, the unit page, creating and merging units."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.test_site_counts import kept, recount
 from tracker.audit import AuditEvent
+from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.extensions import db
+from tracker.sites.codes import new_code
+from tracker.sites.models import CheckIn, Site, SiteStatus
 from tracker.units.models import Unit, UnitKind
 
 
@@ -242,3 +246,98 @@ def test_create_unit_outside_scope_or_by_viewer_is_refused(client, auth, users):
     auth.login("viewer")
     assert client.get("/units/new").status_code == 403
     assert unit_count() == 2
+
+
+# --- a merge hands the living registries to the successor -------------------------------------------------
+
+
+def _old_ward_with_registries(province):
+    """A pre-2025 ward with two active sites (one scanned), a retired one, and a board with two open seats and
+    one that ended before the merger."""
+    bai_bong = factories.create_unit("Phường Bãi Bông", "ward", parent=province)
+    market = Site(unit=bai_bong, name="Chợ Bãi Bông", kind="market", code=new_code())
+    school = Site(unit=bai_bong, name="Trường Tiểu học Bãi Bông", kind="school", code=new_code())
+    closed = Site(unit=bai_bong, name="Quán cũ", kind="other", code=new_code(), status=SiteStatus.RETIRED)
+    board = Board(unit=bai_bong, kind=BoardKind.STEERING_BOARD, name="Ban chỉ đạo phường Bãi Bông", target_size=3)
+    seats = [
+        Membership(board=board, person_name="Nguyễn Văn A", role=MemberRole.HEAD, starts_on=date(2021, 12, 13)),
+        Membership(board=board, person_name="Nguyễn Văn B", role=MemberRole.MEMBER, starts_on=date(2021, 12, 13)),
+        Membership(
+            board=board, person_name="Nguyễn Văn C", role=MemberRole.MEMBER, starts_on=date(2021, 12, 13),
+            ends_on=date(2023, 5, 31),
+        ),
+    ]  # fmt: skip
+    db.session.add_all([market, school, closed, board, *seats])
+    db.session.flush()
+    db.session.add(CheckIn(site_id=market.id, at=datetime(2025, 6, 20, 2, tzinfo=UTC), device_hash="a"))
+    db.session.commit()
+    return bai_bong, (market, school, closed), seats
+
+
+def test_merge_moves_active_sites_with_their_check_ins_and_ends_the_old_boards_seats(
+    client, auth, users, province, ward
+):
+    bai_bong, (market, school, closed), seats = _old_ward_with_registries(province)
+    codes = {s.id: s.code for s in (market, school, closed)}
+    auth.login("admin")
+    form = client.get("/units/merge").get_data(as_text=True)
+    assert "Giữ nguyên thành viên Ban của đơn vị cũ" in form
+
+    response = client.post(
+        "/units/merge", data={"sources": f"#{bai_bong.id}", "into": "05860", "on": "01/07/2025"}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "2 điểm QR chuyển sang đơn vị tiếp nhận, 2 thành viên Ban thôi tham gia" in response.get_data(as_text=True)
+    db.session.expire_all()
+
+    # Active sites now belong to the successor, same codes, same check-ins; the retired one stays behind.
+    assert (market.unit_id, school.unit_id, closed.unit_id) == (ward.id, ward.id, bai_bong.id)
+    assert {s.id: s.code for s in (market, school, closed)} == codes
+    assert db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.site_id == market.id)) == 1
+    assert market.last_checkin_at is not None
+    assert kept() == recount()  # the per-unit counts the triggers keep followed the move
+    # The poster names the ward the site now belongs to.
+    assert market.unit.name == "Phường Phổ Yên"
+
+    # The open seats ended on the merger day; the seat that had ended before is untouched; the board stays.
+    assert [m.ends_on for m in seats] == [date(2025, 7, 1), date(2025, 7, 1), date(2023, 5, 31)]
+    assert seats[0].board.unit_id == bai_bong.id
+    assert client.get(f"/boards/{seats[0].board_id}").status_code == 200  # readable as history
+
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "merge")).all()
+    assert (event.entity, event.entity_id, event.actor_name) == ("units", ward.id, "admin")
+    assert event.changes["sites_moved"] == 2 and event.changes["seats_ended"] == 2
+    assert event.changes["sources"] == [[bai_bong.id, "Phường Bãi Bông"]] and event.changes["on"] == "2025-07-01"
+    moved = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "sites", AuditEvent.entity_id == market.id)
+    ).all()
+    assert any(e.changes.get("unit_id") == [bai_bong.id, ward.id] for e in moved)  # each row change audited too
+
+
+def test_merge_may_keep_the_old_boards_seats(client, auth, users, province, ward):
+    bai_bong, (market, _school, _closed), seats = _old_ward_with_registries(province)
+    auth.login("admin")
+    data = {"sources": f"#{bai_bong.id}", "into": "05860", "on": "01/07/2025", "keep_seats": "y"}
+    assert client.post("/units/merge", data=data).status_code == 302
+    db.session.expire_all()
+    assert [m.ends_on for m in seats] == [None, None, date(2023, 5, 31)]
+    assert market.unit_id == ward.id  # the sites move all the same
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "merge")).all()
+    assert event.changes["seats_kept"] is True and event.changes["seats_ended"] == 0
+
+
+def test_merge_refused_by_a_seat_starting_after_it_writes_nothing(client, auth, users, province, ward):
+    bai_bong, (market, _school, _closed), seats = _old_ward_with_registries(province)
+    late = Membership(
+        board=seats[0].board, person_name="Trần Thị D", role=MemberRole.MEMBER, starts_on=date(2025, 8, 1)
+    )
+    db.session.add(late)
+    db.session.commit()
+    auth.login("admin")
+    page = client.post("/units/merge", data={"sources": f"#{bai_bong.id}", "into": "05860", "on": "01/07/2025"})
+    assert page.status_code == 400
+    assert "Trần Thị D bắt đầu tham gia Ban sau ngày sáp nhập" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert bai_bong.valid_to is None and bai_bong.merged_into_id is None
+    assert market.unit_id == bai_bong.id and [m.ends_on for m in seats[:2]] == [None, None]
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "merge")) == 0

@@ -1,7 +1,7 @@
 """The demo scenario of DESIGN §7, built idempotently from the source articles' figures.
 People are placeholders ("Nguyễn Văn A"); units use the official codes where they still exist."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -145,6 +145,56 @@ def _board(unit, kind, name, document, target, size, head_position, parent=None)
     return board
 
 
+def _successor(ward: Unit) -> None:
+    """Phường Phổ Yên since the merger: its own steering board and its 2025–2030 program, so that its figures are
+    today's, not those of the ended program of Bãi Bông; the QR points it inherited count in its QR task."""
+    decision = _document(
+        ward, "12-QĐ/ĐU", date(2025, 7, 15), "Quyết định thành lập Ban chỉ đạo chuyển đổi số phường Phổ Yên"
+    )
+    board = _board(
+        ward, BoardKind.STEERING_BOARD, "Ban chỉ đạo chuyển đổi số phường Phổ Yên", decision, 27, 26,
+        "Bí thư Đảng ủy phường",
+    )  # fmt: skip
+    program = _program(
+        ward, "Chương trình chuyển đổi số phường Phổ Yên giai đoạn 2025–2030",
+        starts_on=MERGER_DAY, ends_on=date(2030, 12, 31), is_public=True,
+    )  # fmt: skip
+    live = [
+        _task(program, 1, "Duy trì và phát triển điểm quét mã QR trên địa bàn phường mới",
+              category=TaskCategory.QR_POINTS, source=TaskSource.SITES_REGISTERED, measure_kind=MeasureKind.COUNT,
+              target=Decimal(1000), unit_label="điểm", deadline=date(2030, 6, 30), owner_name="Công an phường",
+              responsible="Công an phường", expected_result="1.000 điểm QR được đăng ký và in áp phích",
+              description="Rà soát, đăng ký mới các điểm QR sau sắp xếp đơn vị hành chính"),
+        _task(program, 2, "Cung cấp dịch vụ công trực tuyến toàn trình và một phần",
+              category=TaskCategory.ONLINE_SERVICES, source=TaskSource.SERVICES_ONLINE, measure_kind=MeasureKind.COUNT,
+              target=Decimal(40), unit_label="thủ tục", deadline=date(2025, 12, 31), owner_name="Nguyễn Văn C",
+              responsible="Trung tâm phục vụ hành chính công phường", expected_result="40 thủ tục trực tuyến",
+              description="Đưa thủ tục của phường lên Cổng dịch vụ công quốc gia"),
+        _task(program, 3, "Kiện toàn Ban chỉ đạo chuyển đổi số phường đủ 27 thành viên",
+              category=TaskCategory.BOARD_MEMBERSHIP, source=TaskSource.BOARD_MEMBERS, source_board_id=board.id,
+              measure_kind=MeasureKind.COUNT, target=Decimal(27), unit_label="người", deadline=date(2025, 9, 30),
+              owner_name="Văn phòng Đảng ủy", responsible="Đảng ủy phường", expected_result="Quyết định kiện toàn",
+              description="Kiện toàn Ban chỉ đạo sau sắp xếp đơn vị hành chính"),
+    ]  # fmt: skip
+    for pos, (title, kind, target, label, value, at) in enumerate(
+        [
+            ("Kinh tế số trong GRDP", MeasureKind.PERCENT, "35", "% GRDP", "18.5", date(2025, 12, 31)),
+            ("Tỷ lệ dân số tham gia bảo hiểm y tế", MeasureKind.PERCENT, "99", "%", "96.2", date(2026, 6, 30)),
+            ("Doanh nghiệp thành lập mới", MeasureKind.COUNT, "220", "doanh nghiệp", "64", date(2026, 6, 30)),
+        ],
+        start=4,
+    ):
+        _task(program, pos, title, value=value, at=at, category=TaskCategory.INDICATOR, measure_kind=kind,
+              target=Decimal(target), unit_label=label, deadline=date(2030, 12, 31), owner_name="UBND phường",
+              responsible="Các bộ phận chuyên môn", expected_result=f"Đạt {target.replace('.', ',')} {label}",
+              description="Chỉ tiêu chủ yếu giai đoạn 2025–2030")  # fmt: skip
+    db.session.flush()
+    fresh = [t for t in live if not t.updates]
+    if fresh:
+        record_changes(fresh, at=datetime.combine(decision.issued_on, datetime.min.time(), UTC).replace(hour=9))
+    db.session.flush()
+
+
 def build_demo() -> str:
     """Create (or complete) the demo units, documents, programs, tasks, boards and sites."""
     thai_nguyen = _unit("Thái Nguyên", "province", code="19")
@@ -158,10 +208,6 @@ def build_demo() -> str:
     old_bac_kan = _unit("Tỉnh Bắc Kạn", "province", valid_to=date(2025, 6, 30))
     old_bac_kan_city = _unit("Thành phố Bắc Kạn", "city", old_bac_kan, valid_to=date(2025, 6, 30))
     phung_chi_kien = _unit("Phường Phùng Chí Kiên", "ward", old_bac_kan_city)
-    if bai_bong.merged_into_id is None:
-        merge([bai_bong], pho_yen, MERGER_DAY)
-    if phung_chi_kien.merged_into_id is None:
-        merge([phung_chi_kien], bac_kan, MERGER_DAY)
     if old_bac_kan.merged_into_id is None:
         old_bac_kan.merged_into = thai_nguyen
 
@@ -276,8 +322,8 @@ def build_demo() -> str:
 
     _public_services(bai_bong, services_task)
 
-    site_count = db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == bai_bong.id))
-    if not site_count:
+    # The ward's registries before the merger; the merger then hands the living ones to its successor.
+    if bai_bong.merged_into_id is None:
         for name, kind, address in [
             ("Trụ sở Đảng ủy – HĐND – UBND phường Bãi Bông", SiteKind.AGENCY, "Tổ dân phố 1, phường Bãi Bông"),
             ("Trường Tiểu học Bãi Bông", SiteKind.SCHOOL, "Tổ dân phố 3, phường Bãi Bông"),
@@ -286,6 +332,14 @@ def build_demo() -> str:
             ("Cửa hàng tạp hóa Nguyễn Văn B", SiteKind.HOUSEHOLD_BUSINESS, "Tổ dân phố 4, phường Bãi Bông"),
         ]:
             db.session.add(Site(unit=bai_bong, name=name, kind=kind, address=address, code=new_code()))
+        db.session.flush()
+        qr_task = db.session.scalar(select(Task).where(Task.program_id == program.id, Task.position == 1))
+        if qr_task is not None and not qr_task.updates:
+            record_changes([qr_task], at=datetime.combine(MERGER_DAY, datetime.min.time(), UTC) - timedelta(hours=15))
+        merge([bai_bong], pho_yen, MERGER_DAY)
+    if phung_chi_kien.merged_into_id is None:
+        merge([phung_chi_kien], bac_kan, MERGER_DAY)
+    _successor(pho_yen)
     db.session.flush()
     return (
         f"{db.session.scalar(select(func.count(Program.id)))} chương trình, "

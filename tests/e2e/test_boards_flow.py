@@ -1,5 +1,5 @@
-"""Boards in a real Chromium: on the demo's Bãi Bông steering board (26 of 27 seats), a manager of the ward it was
-merged into adds the 27th member on a phone, and the live-linked "board formed" task turns complete at once."""
+"""Boards in a real Chromium: on the demo's Phổ Yên steering board (26 of 27 seats; the ward formed it after the 2025
+merger), its manager adds the 27th member on a phone, and the live-linked "board formed" task turns complete at once."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +18,8 @@ from tracker.programs.progress import evaluate_task, local_today
 
 pytestmark = pytest.mark.browser
 
-BOARD = "Ban chỉ đạo chuyển đổi số phường Bãi Bông"
-TASK = "Kiện toàn Ban chỉ đạo chuyển đổi số đủ 27 thành viên"
+BOARD = "Ban chỉ đạo chuyển đổi số phường Phổ Yên"
+TASK = "Kiện toàn Ban chỉ đạo chuyển đổi số phường đủ 27 thành viên"
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def demo_board(live_server) -> DemoBoard:
 def test_a_manager_adds_the_27th_member_and_the_board_task_completes(page, live_server, log_in, demo_board):
     log_in(page, "manager")
 
-    # From the ward's dashboard (Bãi Bông was merged into it) to the board through the staffing panel.
+    # From the ward's dashboard to the board through the staffing panel.
     panel = page.get_by_test_id("boards-panel")
     expect(panel.locator(f'tr[data-board-id="{demo_board.board_id}"]')).to_contain_text("26 / 27")
     panel.get_by_role("link", name=BOARD, exact=True).click()
@@ -67,7 +67,7 @@ def test_a_manager_adds_the_27th_member_and_the_board_task_completes(page, live_
     form.get_by_label("Vai trò trong Ban").select_option("member")
     start = local_today() - timedelta(days=2)
     form.get_by_label("Ngày bắt đầu").fill(f"{start:%d/%m/%Y}")
-    form.get_by_label("Quyết định phân công").fill("63-QĐ/ĐU")
+    form.get_by_label("Quyết định phân công").fill("12-QĐ/ĐU")
     _no_horizontal_overflow(page)
     form.get_by_test_id("member-save").click()
 
@@ -78,7 +78,7 @@ def test_a_manager_adds_the_27th_member_and_the_board_task_completes(page, live_
     row = page.get_by_test_id("current-members").get_by_test_id("member-row").filter(has_text="Trần Thị Z")
     expect(row.get_by_test_id("member-position")).to_have_text("Chủ tịch Hội Liên hiệp Phụ nữ phường")
 
-    # The linked task moved in the same save: 27 / 27, 100 %, done — late, since its deadline was 31/12/2021.
+    # The linked task moved in the same save: 27 / 27, 100 %, done — late, since its deadline was 30/09/2025.
     page.get_by_test_id("linked-task").click()
     expect(page).to_have_url(f"{live_server.url}/tasks/{demo_board.task_id}")
     expect(page.get_by_test_id("task-value")).to_have_text("27 / 27 người")

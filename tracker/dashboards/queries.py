@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tracker.boards.models import Board, BoardKind, Membership
 from tracker.extensions import db
@@ -149,7 +149,8 @@ class BoardsPanel:
 def board_staffing(unit_ids: set[int], today: date) -> BoardsPanel:
     """One grouped query; a member is current when starts_on ≤ today and (no end, or ends_on ≥ today).
 
-    Boards furthest from their target come first.
+    A board of a unit that has ended (merged) with no current seat left is history, not staffing: it stays readable
+    on its page but leaves the panel. Boards furthest from their target come first.
     """
     current = func.count(Membership.id)
     rows = db.session.execute(
@@ -157,7 +158,8 @@ def board_staffing(unit_ids: set[int], today: date) -> BoardsPanel:
         .join(Unit, Unit.id == Board.unit_id)
         .outerjoin(Membership, (Membership.board_id == Board.id) & current_members_clause(today))
         .where(Board.unit_id.in_(unit_ids))
-        .group_by(Board.id, Board.name, Board.kind, Unit.name, Board.target_size)
+        .group_by(Board.id, Board.name, Board.kind, Unit.name, Unit.valid_to, Board.target_size)
+        .having(or_(Unit.valid_to.is_(None), current > 0))
     ).all()
     boards = [BoardRow(r[0], r[1], BoardKind(r[2]), r[3], r[4], r[5]) for r in rows]
     boards.sort(key=lambda b: (-((b.target or 0) - b.current), b.unit_name, b.name, b.id))

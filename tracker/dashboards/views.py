@@ -71,6 +71,11 @@ def _by_progress(state: ProgramState):
     return (state.progress.value if state.progress.value is not None else 2, state.program.title, state.program.id)
 
 
+def _by_end(state: ProgramState):
+    """Ended programs, the latest to end first."""
+    return (-state.program.ends_on.toordinal(), state.program.title, state.program.id)
+
+
 def _programs_url(unit_id: int) -> str | None:
     if "programs.index" not in current_app.view_functions:
         return None
@@ -131,6 +136,7 @@ def _programs_part(unit, graph: UnitGraph, subtree: set[int], today: date) -> st
         scope_programs=capped(
             (ps for ps in summary.all_programs if ps.program.id not in own_ids), _by_progress, cap=SCOPE_CARDS
         ),
+        ended_programs=capped(summary.ended, _by_end),
         programs_url=_programs_url(unit.id),
         lists=[
             ("overdue", _("Nhiệm vụ quá hạn"), capped(summary.overdue, _by_deadline)),

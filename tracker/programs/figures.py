@@ -28,7 +28,7 @@ from tracker.programs.models import MeasureKind, Program, ProgramFigures, Task, 
 from tracker.programs.rules import Flag, Point, Status
 from tracker.units.models import Unit
 
-FORMAT = 1  # bump when the payload's shape changes: older payloads are then evaluated again
+FORMAT = 2  # bump when the payload's shape or meaning changes (2: ended programs as of their end)
 TABLE = ProgramFigures.__table__
 
 

@@ -108,7 +108,8 @@ class ProgramState:
     roots: list[TaskState]
     tasks: list[TaskState]  # the whole tree in display order, with depth
     progress: Figure
-    today: date
+    today: date  # the day the figures are read for: the day after its last day once it has ended
+    ended: bool = False
 
     def _counted(self):
         return [
@@ -212,7 +213,11 @@ def _parent_state(task: Task, children: list[TaskState], today: date) -> TaskSta
 
 
 def evaluate(programs: list[Program], today: date | None = None, graph: UnitGraph | None = None):
-    """{program id: ProgramState} for these programs, in three queries plus at most four for live values."""
+    """{program id: ProgramState} for these programs, in three queries plus at most four for live values.
+
+    An ended program keeps its final figures: its tasks are read as of its last day, from their recorded
+    history (a live-linked task's system updates), never from today's registries.
+    """
     today = today or local_today()
     if not programs:
         return {}
@@ -236,7 +241,9 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
         for task_id, at, value, note in rows:
             points[task_id].append(Point(local_day(at), value))
             notes[task_id] = note
-    live = live_values(tasks, {p.id: p.unit_id for p in programs}, today, graph)
+    day_of = {p.id: rules.as_of(p.ends_on, today) for p in programs}
+    current = {p.id: p.unit_id for p in programs if not rules.has_ended(p.ends_on, today)}
+    live = live_values([t for t in tasks if t.program_id in current], current, today, graph)
 
     children: dict[int | None, list[Task]] = defaultdict(list)
     roots_of: dict[int, list[Task]] = defaultdict(list)
@@ -247,10 +254,10 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
             children[task.parent_id].append(task)
 
     def build(task: Task, depth: int) -> TaskState:
+        day = day_of[task.program_id]
         kids = [build(c, depth + 1) for c in children.get(task.id, ())]
-        state = (
-            _parent_state(task, kids, today) if kids else _leaf_state(task, points[task.id], live.get(task.id), today)
-        )
+        seen = points[task.id] if task.program_id in current else [p for p in points[task.id] if p.on < day]
+        state = _parent_state(task, kids, day) if kids else _leaf_state(task, seen, live.get(task.id), day)
         state.depth = depth
         state.note = notes.get(task.id, "")
         return state
@@ -273,7 +280,15 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
 def program_state(program: Program, roots: list[TaskState], flat: list[TaskState], today: date) -> ProgramState:
     """A program from its evaluated tasks: its progress is the weighted mean of its active top-level tasks."""
     figure = _weighted(roots, _("trung bình có trọng số tiến độ các nhiệm vụ cấp cao nhất đang triển khai"))
-    return ProgramState(program=program, roots=roots, tasks=flat, progress=figure, today=today)
+    ended = rules.has_ended(program.ends_on, today)
+    return ProgramState(
+        program=program,
+        roots=roots,
+        tasks=flat,
+        progress=figure,
+        today=rules.as_of(program.ends_on, today),
+        ended=ended,
+    )
 
 
 def evaluate_program(program: Program, today: date | None = None) -> ProgramState:
@@ -311,17 +326,22 @@ class UnitSummary:
     completion: Figure
     on_time: Figure
     status_counts: dict[Status, int]
-    programs: list[ProgramState]  # the unit's own programs (and its predecessors')
-    children: list[UnitRow]  # subordinate units with programs, best first
+    programs: list[ProgramState]  # the unit's own current programs (and its predecessors')
+    children: list[UnitRow]  # subordinate units with current programs, best first
     overdue: list[TaskState]
     due_soon: list[TaskState]
     stale: list[TaskState]
     at_risk: list[TaskState]
-    all_programs: list[ProgramState]
+    all_programs: list[ProgramState]  # the current programs of the whole subtree
+    ended: list[ProgramState] = field(default_factory=list)  # past their end: final figures, in no roll-up
 
 
 def summarize_unit(unit_id: int, today: date | None = None, graph: UnitGraph | None = None) -> UnitSummary:
-    """Everything the unit dashboard shows, from a fixed number of queries."""
+    """Everything the unit dashboard shows, from a fixed number of queries.
+
+    Only current programs count in the roll-ups (overall, ranking, due-task completion, the task lists); ended
+    ones are listed apart with their final figures.
+    """
     today = today or local_today()
     graph = graph or unit_graph()
     subtree = graph.subtree(unit_id)
@@ -333,6 +353,8 @@ def summarize_unit(unit_id: int, today: date | None = None, graph: UnitGraph | N
     from tracker.programs import figures  # the day's kept figures; it builds on this module
 
     states = figures.evaluate(list(programs), today, graph)
+    ended = [states[p.id] for p in programs if states[p.id].ended]
+    programs = [p for p in programs if not states[p.id].ended]
     by_unit: dict[int, list[ProgramState]] = defaultdict(list)
     for program in programs:
         by_unit[program.unit_id].append(states[program.id])
@@ -403,4 +425,5 @@ def summarize_unit(unit_id: int, today: date | None = None, graph: UnitGraph | N
         stale=[s for s in flat if Flag.STALE in s.flags],
         at_risk=[s for s in flat if Flag.AT_RISK in s.flags],
         all_programs=all_states,
+        ended=ended,
     )

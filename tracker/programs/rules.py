@@ -75,6 +75,17 @@ FLAG_LABELS = {
 }
 
 
+def has_ended(ends_on: date | None, today: date) -> bool:
+    """A program past its last day (in Vietnam's date) has ended: it leaves the current roll-ups."""
+    return ends_on is not None and ends_on < today
+
+
+def as_of(ends_on: date | None, today: date) -> date:
+    """The day a program's figures are read for: today, or, once it has ended, the day after its last day (its
+    final figures: the values recorded by its end, and a task due by then and not done is overdue)."""
+    return ends_on + timedelta(days=1) if has_ended(ends_on, today) else today
+
+
 def clamp(value: Decimal, low: Decimal = ZERO, high: Decimal = ONE) -> Decimal:
     return max(low, min(high, value))
 

@@ -1,7 +1,7 @@
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import TextInput
 
@@ -70,3 +70,4 @@ class MergeForm(FlaskForm):
         description=UNIT_REF_HELP,
     )
     on = DayField(_l("Ngày sáp nhập"), [InputRequired(_l("Hãy nhập ngày sáp nhập."))], description=_l("dd/mm/yyyy"))
+    keep_seats = BooleanField(_l("Giữ nguyên thành viên Ban của đơn vị cũ"))

@@ -1,15 +1,19 @@
 """Administrative units: the official list, search, the tree, scope and merges. Callers commit."""
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select, union
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
+from tracker import audit
+from tracker.boards.models import Board, Membership
 from tracker.db import MAX_ID
 from tracker.errors import ValidationError
 from tracker.extensions import db
+from tracker.sites.models import Site, SiteStatus
 from tracker.text import fold, like_pattern
 from tracker.units.models import Unit, UnitKind
 
@@ -209,8 +213,21 @@ def below_counts(unit_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def merge(sources: list[Unit], into: Unit, on: date) -> None:
-    """End the source units on `on`, merged into `into`; their records stay theirs and show under `into`."""
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge moved: the active sites now the successor's, and the board seats it ended."""
+
+    sites_moved: int
+    seats_ended: int
+
+
+def merge(sources: list[Unit], into: Unit, on: date, keep_seats: bool = False) -> MergeResult:
+    """End the source units on `on`, merged into `into`; their records stay theirs and show under `into`.
+
+    The living registries follow the successor: the sources' active sites move to it (codes, history and check-ins
+    kept; a poster printed from now on names the successor); retired sites stay. The sources' boards stay theirs,
+    as history, and their current seats end on `on` unless `keep_seats`. Audited as one "merge" event on `into`.
+    """
     if not sources:
         raise ValidationError({"sources": _("Hãy chọn ít nhất một đơn vị cần sáp nhập.")})
     if not into.is_current:
@@ -231,10 +248,54 @@ def merge(sources: list[Unit], into: Unit, on: date) -> None:
             raise ValidationError({"sources": _("Đơn vị “%(name)s” đã hết hiệu lực từ trước.", name=unit.name)})
         if unit.valid_from and on < unit.valid_from:
             raise ValidationError({"on": _("Ngày sáp nhập phải sau ngày hiệu lực của “%(name)s”.", name=unit.name)})
+    sites = db.session.scalars(
+        select(Site).where(Site.unit_id.in_([u.id for u in sources]), Site.status == SiteStatus.ACTIVE)
+    ).all()
+    seats = [] if keep_seats else _open_seats(sources, on)
     for unit in sources:
         unit.valid_to = on
         unit.merged_into = into
+    for site in sites:
+        site.unit = into
+    for seat in seats:
+        seat.ends_on = on
+    result = MergeResult(len(sites), len(seats))
     db.session.flush()
+    audit.record(
+        "merge",
+        "units",
+        into.id,
+        {
+            "sources": [[u.id, u.name] for u in sources],
+            "on": on.isoformat(),
+            "sites_moved": result.sites_moved,
+            "seats_ended": result.seats_ended,
+            "seats_kept": keep_seats,
+        },
+    )
+    return result
+
+
+def _open_seats(sources: list[Unit], on: date) -> list[Membership]:
+    """The seats of the sources' boards still open on the merge date; one starting later is a ValidationError."""
+    seats = db.session.scalars(
+        select(Membership)
+        .join(Board, Board.id == Membership.board_id)
+        .where(Board.unit_id.in_([u.id for u in sources]), or_(Membership.ends_on.is_(None), Membership.ends_on > on))
+        .order_by(Membership.id)
+    ).all()
+    later = [m for m in seats if m.starts_on > on]
+    if later:
+        raise ValidationError(
+            {
+                "on": _(
+                    "%(name)s bắt đầu tham gia Ban sau ngày sáp nhập: hãy sửa ngày bắt đầu, hoặc chọn giữ nguyên "
+                    "thành viên Ban của đơn vị cũ.",
+                    name=later[0].person_name,
+                )
+            }
+        )
+    return seats
 
 
 def create_unit(name: str, kind: UnitKind | str, parent: Unit | None, code: str | None = None, **dates) -> Unit:

@@ -129,14 +129,24 @@ def merge():
         try:
             sources = services.find_units(form.sources.data, "sources")
             into = services.find_unit(form.into.data, "into")
-            services.merge(sources, into, form.on.data)
+            moved = services.merge(sources, into, form.on.data, keep_seats=form.keep_seats.data)
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc)
             return render_template("units/merge.html", form=form), 400
         db.session.commit()
         names = ", ".join(u.name for u in sources)
-        flash(_("Đã sáp nhập %(names)s vào “%(into)s”.", names=names, into=into.name), "success")
+        flash(
+            _(
+                "Đã sáp nhập %(names)s vào “%(into)s”: %(sites)s điểm QR chuyển sang đơn vị tiếp nhận, "
+                "%(seats)s thành viên Ban thôi tham gia.",
+                names=names,
+                into=into.name,
+                sites=number(moved.sites_moved),
+                seats=number(moved.seats_ended),
+            ),
+            "success",
+        )
         return redirect(url_for("units.show", unit_id=into.id))
     return render_template("units/merge.html", form=form), 400 if form.is_submitted() else 200
 
