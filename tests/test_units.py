@@ -341,3 +341,20 @@ def test_merge_refused_by_a_seat_starting_after_it_writes_nothing(client, auth, 
     assert bai_bong.valid_to is None and bai_bong.merged_into_id is None
     assert market.unit_id == bai_bong.id and [m.ends_on for m in seats[:2]] == [None, None]
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "merge")) == 0
+
+
+def test_units_merge_command_moves_the_registries_in_one_transaction(runner, users, province, ward):
+    bai_bong, (market, _school, closed), seats = _old_ward_with_registries(province)
+    bad = runner.invoke(args=["units", "merge", f"#{bai_bong.id}", "--into", "05860", "--on", "31/02/2025"])
+    assert bad.exit_code != 0 and "Ngày sáp nhập" in bad.output
+    db.session.expire_all()
+    assert bai_bong.merged_into_id is None and market.unit_id == bai_bong.id  # nothing written
+
+    result = runner.invoke(args=["units", "merge", f"#{bai_bong.id}", "--into", "05860", "--on", "01/07/2025"])
+    assert result.exit_code == 0, result.output
+    assert "2 điểm QR chuyển sang đơn vị tiếp nhận, 2 thành viên Ban thôi tham gia" in result.output
+    db.session.expire_all()
+    assert bai_bong.merged_into_id == ward.id and (market.unit_id, closed.unit_id) == (ward.id, bai_bong.id)
+    assert seats[0].ends_on == date(2025, 7, 1)
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "merge")).all()
+    assert event.actor_name == "cli:units merge"
