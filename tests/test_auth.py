@@ -196,6 +196,12 @@ def test_users_create_and_token_commands(runner, app, ward):
     assert result.exit_code == 0
     token = result.output.strip()
     assert services.user_by_api_token(token).id == user.id
+    by_name = runner.invoke(  # the unit by its name, typed without accents, as the forms take it
+        args=["users", "create", "can.bo.2", "--role", "viewer", "--unit", "pho yen", "--password-stdin"],
+        input="Mat-khau-can-bo-2\n",
+    )
+    assert by_name.exit_code == 0, by_name.output
+    assert db.session.scalar(select(User).where(User.username == "can.bo.2")).unit.code == "05860"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from tracker.auth import services
 from tracker.auth.models import Role, User
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.units.services import get_by_code
+from tracker.units.services import find_unit
 
 users_cli = AppGroup("users", help="Manage accounts.")
 
@@ -31,14 +31,14 @@ def _user(username: str) -> User:
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--unit", "unit_code", help="Mã đơn vị (bắt buộc trừ vai trò admin).")
+@click.option("--unit", "unit_code", help="Tên hoặc mã đơn vị, ví dụ “bai bong” hoặc 05860 (bắt buộc trừ vai trò admin).")
 @click.option("--full-name", default="")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
 def create_command(username, role, unit_code, full_name, password_stdin):
     """Create an account; the password comes from a prompt or stdin."""
     audit.set_cli_actor("cli:users create")
     try:
-        unit = get_by_code(unit_code) if unit_code else None
+        unit = find_unit(unit_code) if unit_code else None
         user = services.create_user(username, _read_password(password_stdin), role, unit, full_name)
     except ValidationError as exc:
         raise click.ClickException(exc.message) from None
