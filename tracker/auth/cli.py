@@ -31,7 +31,7 @@ def _user(username: str) -> User:
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--unit", "unit_code", help="Tên hoặc mã đơn vị, ví dụ “bai bong” hoặc 05860 (bắt buộc trừ vai trò admin).")
+@click.option("--unit", "unit_code", help="Tên hoặc mã đơn vị, ví dụ “bai bong” hoặc 05860 (trừ vai trò admin).")
 @click.option("--full-name", default="")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
 def create_command(username, role, unit_code, full_name, password_stdin):
