@@ -51,15 +51,23 @@ def parse_day(text: str) -> date | None:
     raise ValueError(_("Ngày “%(v)s” không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2025.", v=text))
 
 
+def _row_id(raw: str) -> int | None:
+    """The id `raw` writes when it is a whole number a table can hold, else None (30 digits never reach int())."""
+    if raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(MAX_ID)) and 0 < int(raw) <= MAX_ID:
+        return int(raw)
+    return None
+
+
 def query_id(name: str) -> int | None:
     """A row id from the query string (`?unit_id=12`); None when absent. Anything but a whole number a table can
     hold (30 digits, "abc", "-1") is a 400 naming the parameter, never a driver error."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit() and 0 < int(raw[:12]) <= MAX_ID):
+    ident = _row_id(raw)
+    if ident is None:
         abort_with(400, _("Tham số “%(name)s” phải là mã số nguyên dương (tối đa %(max)d).", name=name, max=MAX_ID))
-    return int(raw)
+    return ident
 
 
 class IdField(StringField):
@@ -68,9 +76,9 @@ class IdField(StringField):
     def process_formdata(self, valuelist):
         self.data = None
         raw = (valuelist[0] if valuelist else "").strip()
-        if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw[:12]) <= MAX_ID):
+        if raw and _row_id(raw) is None:
             raise ValueError(_("Mã số phải là số nguyên dương."))
-        self.data = int(raw) if raw else None
+        self.data = _row_id(raw) if raw else None
 
     def _value(self):
         return self.raw_data[0] if self.raw_data else ("" if self.data is None else str(self.data))

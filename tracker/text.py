@@ -43,7 +43,7 @@ def invalid_characters(field: str) -> str:
 
 
 def shown(text: str) -> str:
-    """Text safe to show and to encode: the characters refused above written as \\uXXXX."""
+    """Text safe to show and to encode: each character refused above written as its backslash escape."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
