@@ -115,11 +115,20 @@ class CSRFClient(FlaskClient):
       sees what the request committed and nothing else.
     """
 
+    _csrf: tuple[str, str] | None = None  # (the session's raw token, the signed token a page of it carries)
+
     def csrf_token(self) -> str:
-        page = self.get("/login", follow_redirects=True)
-        match = re.search(rb'name="csrf-token" content="([^"]+)"', page.data)
-        assert match, "no csrf-token meta tag on /login"
-        return match.group(1).decode()
+        """The token the last page showed, as a browser keeps it; a page is fetched again only when the session
+        no longer holds the token it was signed from (a sign-in or sign-out clears the session)."""
+        with self.session_transaction() as session:
+            raw = session.get("csrf_token")
+        if self._csrf is None or self._csrf[0] != raw or raw is None:
+            page = self.get("/login", follow_redirects=True)
+            match = re.search(rb'name="csrf-token" content="([^"]+)"', page.data)
+            assert match, "no csrf-token meta tag on /login"
+            with self.session_transaction() as session:
+                self._csrf = (session.get("csrf_token"), match.group(1).decode())
+        return self._csrf[1]
 
     def open(self, *args, csrf=True, **kwargs):
         method = kwargs.get("method", "GET").upper()

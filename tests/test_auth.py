@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import base_config
 from tracker.audit import AuditEvent
 from tracker.auth import services
 from tracker.auth.models import User
@@ -160,7 +161,6 @@ def test_the_session_lasts_a_working_day_from_sign_in_not_from_the_last_page(app
 
 
 def test_cookies_are_secure_when_deployed_with_https(database_url, tmp_path):
-    from tests.conftest import base_config
     from tracker import create_app
 
     app = create_app({**base_config(database_url, str(tmp_path)), "HTTPS": True})
@@ -181,6 +181,26 @@ def test_api_tokens_are_stored_hashed(app, users):
 def test_password_hashes_are_argon2id(app):
     user = services.create_user("thu.ky", "Mat-khau-that-manh-1", "admin", None)
     assert user.password_hash.startswith("$argon2id$")
+
+
+def test_only_a_testing_app_hashes_with_cheap_parameters(database_url, tmp_path):
+    """The suite hashes with argon2's least parameters; a deployed app (TESTING off) keeps RFC 9106's low-memory
+    profile, and each verifies the other's hashes (a hash carries its parameters)."""
+    from tracker import create_app
+    from tracker.auth.passwords import hash_password, needs_rehash, verify_password
+
+    deployed = create_app({**base_config(database_url, str(tmp_path)), "TESTING": False})
+    with deployed.app_context():
+        strong = hash_password("Mat-khau-that-manh-1")
+        assert needs_rehash(strong) is False
+    assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    with create_app(base_config(database_url, str(tmp_path))).app_context():
+        cheap = hash_password("Mat-khau-that-manh-1")
+        assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+        assert verify_password(strong, "Mat-khau-that-manh-1") and not verify_password(strong, "sai")
+    with deployed.app_context():
+        assert verify_password(cheap, "Mat-khau-that-manh-1")
+        assert needs_rehash(cheap) is True  # a cheap hash that reached production is upgraded at the next sign-in
 
 
 def test_users_create_and_token_commands(runner, app, ward):
