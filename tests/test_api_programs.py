@@ -1,5 +1,6 @@
 """The JSON API of programs, tasks, task updates and the unit summary: paths, versions, messages, scope."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -484,40 +485,99 @@ def test_statements_do_not_grow_with_programs_and_tasks(client, users, ward, pro
     assert [statement_count(client, url, headers) for url in urls] == small
 
 
-def test_a_parent_task_takes_no_value_and_no_measure_of_its_own(client, users, program):
-    """DESIGN §2.6: a task with sub-tasks takes its progress from them; the API says so on the field (422)."""
+def conforms(spec: dict, schema: dict, value, where: str = "$") -> None:
+    """`value` fits `schema` of the OpenAPI document: $ref and allOf, required keys, types, enums, patterns."""
+    if "$ref" in schema:
+        return conforms(spec, spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]], value, where)
+    for part in schema.get("allOf", ()):
+        conforms(spec, part, value, where)
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else types or []
+    kinds = {"null": type(None), "boolean": bool, "integer": int, "number": int | float, "string": str}
+    kinds |= {"array": list, "object": dict}
+    if types:
+        fits = ["boolean"] if isinstance(value, bool) else [t for t in types if isinstance(value, kinds[t])]
+        assert set(fits) & set(types), (where, types, value)
+    if "enum" in schema and value is not None:
+        assert value in schema["enum"], (where, value)
+    if "pattern" in schema and isinstance(value, str):
+        assert re.fullmatch(schema["pattern"], value), (where, value)
+    if isinstance(value, dict):
+        for name in schema.get("required", ()):
+            assert name in value, (where, name)
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                conforms(spec, sub, value[name], f"{where}.{name}")
+    if isinstance(value, list) and "items" in schema:
+        for n, item in enumerate(value):
+            conforms(spec, schema["items"], item, f"{where}[{n}]")
+
+
+def test_a_parent_task_is_a_roll_up_and_takes_no_value_and_no_measure_of_its_own(client, users, program):
+    """DESIGN §2.6: a task with sub-tasks takes its progress from them; its JSON says so, with no value, target or
+    baseline of its own, and a value or a change of its measure is refused on the field (422), nothing written."""
     headers = bearer(users["manager"])
     parent = factories.create_task(program, "Tạo điểm QR", target=Decimal(600), unit_label="điểm")
+    factories.create_task_update(parent, users["manager"], "600")  # typed before it had sub-tasks
     child = factories.create_task(program, "Điểm QR trường học", parent=parent, target=Decimal(40))
+    factories.create_task_update(child, users["manager"], "10")
     db.session.commit()
+    url = f"/api/v1/tasks/{parent.id}"
+    spec = client.get("/api/v1/openapi.json").json
+
+    read = client.get(url, headers=headers).json
+    conforms(spec, {"$ref": "#/components/schemas/TaskDetail"}, read)
+    assert {k: read[k] for k in ("rolled_up", "children", "value", "target", "baseline", "achievement")} == {
+        "rolled_up": True,
+        "children": 1,
+        "value": None,
+        "target": None,
+        "baseline": None,
+        "achievement": None,
+    }
+    assert read["progress"] == 0.25 and read["explain"]["items"][0]["label"] == "Điểm QR trường học"  # 10 ÷ 40
+    leaf = client.get(f"/api/v1/tasks/{child.id}", headers=headers).json
+    conforms(spec, {"$ref": "#/components/schemas/TaskDetail"}, leaf)
+    assert (leaf["rolled_up"], leaf["children"], leaf["value"], leaf["target"], leaf["baseline"]) == (
+        False, 0, "10", "40", "0",
+    )  # fmt: skip
+    listing = client.get(f"/api/v1/programs/{program.id}/tasks", headers=headers).json
+    conforms(spec, {"$ref": "#/components/schemas/TaskList"}, listing)
+    assert [(t["rolled_up"], t["target"]) for t in listing["items"]] == [(True, None), (False, "40")]
+
     before = update_count()
-    refused = client.post(f"/api/v1/tasks/{parent.id}/updates", json={"value": 5, "version": 1}, headers=headers)
-    assert "nhiệm vụ con" in assert_error(refused, 422)["fields"]["value"]
+    for body in ({"value": 5, "version": read["version"]}, {"value": None}):
+        refused = client.post(f"{url}/updates", json=body, headers=headers)
+        assert "Nhiệm vụ có nhiệm vụ con" in assert_error(refused, 422)["fields"]["value"], body
     assert update_count() == before
 
-    for body, field in (
-        ({"target": 700}, "target"),
-        ({"baseline": "10"}, "baseline"),
-        ({"measure_kind": "milestone"}, "measure_kind"),
-        ({"source": "sites_active"}, "source"),
-        ({"target": 700, "title": "Đổi tên"}, "target"),
+    for body, field, label in (
+        ({"target": 700}, "target", "Chỉ tiêu"),
+        ({"baseline": "10"}, "baseline", "Giá trị ban đầu"),
+        ({"measure_kind": "milestone"}, "measure_kind", "Cách đo"),
+        ({"source": "sites_active"}, "source", "Nguồn số liệu"),
+        ({"target": 700, "title": "Đổi tên"}, "target", "Chỉ tiêu"),
     ):
-        response = client.patch(f"/api/v1/tasks/{parent.id}", json={"version": 1, **body}, headers=headers)
-        message = assert_error(response, 422)["fields"][field]
-        assert f"không đặt “{field}” riêng" in message
+        response = client.patch(url, json={"version": read["version"], **body}, headers=headers)
+        error = assert_error(response, 422)
+        assert list(error["fields"]) == [field]
+        assert error["fields"][field] == (
+            f"Nhiệm vụ có nhiệm vụ con: tiến độ tính từ các nhiệm vụ con, không nhận “{label}” riêng; "
+            "hãy đặt ở các nhiệm vụ con."
+        )
     db.session.expire_all()
     stored = db.session.get(Task, parent.id)
     assert (stored.target, stored.baseline, stored.measure_kind, stored.title) == (600, 0, "count", "Tạo điểm QR")
+    assert update_count() == before
 
-    read = client.get(f"/api/v1/tasks/{parent.id}", headers=headers).json
-    sent_back = {k: read[k] for k in ("measure_kind", "baseline", "target", "source")}
-    url = f"/api/v1/tasks/{parent.id}"
-    saved = client.patch(url, json={"version": 1, "weight": "2", **sent_back}, headers=headers)
+    # The whole object read may be sent back: its null baseline and target keep the stored ones.
+    saved = client.patch(url, json=read | {"weight": "2"}, headers=headers)
     assert saved.status_code == 200, saved.json
-    assert (saved.json["weight"], saved.json["value"], saved.json["explain"]["items"][0]["label"]) == (
-        "2",
-        None,
-        "Điểm QR trường học",
-    )
-    leaf = client.patch(f"/api/v1/tasks/{child.id}", json={"version": 1, "target": 50}, headers=headers)
-    assert leaf.status_code == 200 and leaf.json["target"] == "50"
+    conforms(spec, {"$ref": "#/components/schemas/TaskSaved"}, saved.json)
+    assert (saved.json["weight"], saved.json["target"], saved.json["rolled_up"]) == ("2", None, True)
+    db.session.expire_all()
+    stored = db.session.get(Task, parent.id)
+    assert (stored.weight, stored.target, stored.baseline) == (2, 600, 0)
+    body = {"version": leaf["version"], "target": 50}
+    changed = client.patch(f"/api/v1/tasks/{child.id}", json=body, headers=headers)
+    assert changed.status_code == 200 and changed.json["target"] == "50"

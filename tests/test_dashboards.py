@@ -295,6 +295,46 @@ def test_each_list_shows_twenty_and_counts_the_rest(client, auth, ward):
     assert "loại trừ: tạm dừng hoặc đã hủy" in Panel(page, "completion").text
 
 
+def _row(page, testid: str, task: Task) -> str:
+    """The text of a task's row in one list of the dashboard."""
+    panel = page.get_data(as_text=True).split(f'data-testid="{testid}"', 1)[1].split("</section>", 1)[0]
+    row = panel.split(f'<tr data-task-id="{task.id}"', 1)[1].split("<tr data-task-id=", 1)[0]  # figures hold tables
+    return " ".join(row.split())
+
+
+def test_a_parent_task_shows_its_rolled_up_progress_in_the_lists(client, auth, ward):
+    """DESIGN §2.6: a task with sub-tasks has no value or target of its own; the lists show its roll-up, never '—'."""
+    today = local_today()
+    program = _program(ward)
+    parent = _task(
+        program,
+        "Tạo điểm QR",
+        target=Decimal(600),
+        unit_label="điểm",
+        category=TaskCategory.INDICATOR,
+        deadline=today - timedelta(days=10),
+        points=[(today - timedelta(days=40), 600)],  # typed before it had sub-tasks: not its result
+    )
+    _task(program, "Điểm QR trường học", parent=parent, target=Decimal(40), points=[(today, 40)])
+    _task(program, "Điểm QR chợ", parent=parent, target=Decimal(10), points=[(today, 5)])
+    leaf = _task(
+        program, "Hộ dùng ví điện tử", target=Decimal(50), category=TaskCategory.INDICATOR, points=[(today, 20)]
+    )
+    db.session.commit()
+    login_as(auth, "xem", "viewer", ward)
+    page = client.get("/")
+
+    for testid in ("overdue", "indicators"):
+        row = _row(page, testid, parent)
+        assert 'data-rollup="2">75%<' in row, (testid, row)  # (40/40 + 5/10) ÷ 2; the 600 typed is ignored
+        assert "tính từ 2 nhiệm vụ con" in row and "600" not in row
+        assert "—" not in row, (testid, row)
+    indicator = _row(page, "indicators", parent)
+    assert "Tiến độ tổng hợp" in indicator and "trung bình có trọng số tiến độ các nhiệm vụ con" in indicator
+    plain = _row(page, "indicators", leaf)
+    assert "20 / 50" in plain and "data-rollup" not in plain and "tính từ" not in plain
+
+
 # --- the registry panels -------------------------------------------------------------------------------
 
 

@@ -147,3 +147,34 @@ def test_a_board_member_can_own_a_task(program, ward, province):
     with pytest.raises(ValidationError) as outside:
         _task(program, "Khác", owner_member=stranger)
     assert "owner_member" in outside.value.fields
+
+
+def test_a_parent_task_keeps_its_stored_measure_and_takes_no_value(program, users):
+    """The rule lives in the service, so the form, the API and any import meet it alike (DESIGN §2.6)."""
+    parent = _task(program, "Tạo điểm QR", measure_kind="count", target=D(600), unit_label="điểm")
+    _task(program, "Điểm QR trường học", measure_kind="count", target=D(40), parent=parent)
+    kept = {"title": "Tạo điểm QR", "measure_kind": "count", "baseline": D(0), "target": D(600), "unit_label": "điểm"}
+
+    def edit(**changes):
+        return services.update_task(parent, TaskFields(**kept | changes), expected_version=None)
+
+    for changes, field in (
+        ({"target": D(700)}, "target"),
+        ({"target": None}, "target"),
+        ({"baseline": D(10)}, "baseline"),
+        ({"measure_kind": "milestone"}, "measure_kind"),
+        ({"source": "sites_registered"}, "source"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            edit(**changes)
+        assert list(refused.value.fields) == [field], changes
+        assert refused.value.fields[field].startswith("Nhiệm vụ có nhiệm vụ con: tiến độ tính từ các nhiệm vụ con")
+        assert (parent.target, parent.baseline, parent.measure_kind, parent.source) == (600, 0, "count", "manual")
+
+    edit(title="Tạo điểm QR trên địa bàn", weight=D(2), target=D("600.0000"))  # the stored measure, as stored
+    assert (parent.title, parent.weight, parent.target) == ("Tạo điểm QR trên địa bàn", 2, 600)
+
+    with pytest.raises(ValidationError) as typed:
+        services.add_update(parent, users["manager"], D(5))
+    assert list(typed.value.fields) == ["value"] and "nhiệm vụ con" in typed.value.fields["value"]
+    assert db.session.scalar(select(func.count(TaskUpdate.id))) == 0

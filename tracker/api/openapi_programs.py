@@ -61,8 +61,15 @@ _TASK_INPUT = {
     "lifecycle": _enum(Lifecycle),
     "lifecycle_reason": {"type": "string", "description": "Needed when pausing or cancelling."},
     "measure_kind": _enum(MeasureKind),
-    "baseline": _DECIMAL_IN,
-    "target": {"type": ["string", "number", "null"], "description": _DECIMAL["description"]},
+    "baseline": {
+        "type": ["string", "number", "null"],
+        "description": _DECIMAL["description"] + " null or left out: 0 on a new task, the stored one on a task with "
+        "sub-tasks.",
+    },
+    "target": {
+        "type": ["string", "number", "null"],
+        "description": _DECIMAL["description"] + " On a task with sub-tasks null keeps the stored one.",
+    },
     "unit_label": {"type": "string", "maxLength": 40, "examples": ["điểm", "thủ tục", "tỷ đồng", "%"]},
     "source": _enum(TaskSource),
     "source_site_kind": _enum(SiteKind, nullable=True),
@@ -186,17 +193,32 @@ SCHEMAS = {
     },
     "Task": {
         "type": "object",
-        "required": ["id", "program_id", "title", "measure_kind", "value", "progress", "status", "flags", "version"],
+        "required": [
+            "id", "program_id", "title", "measure_kind", "baseline", "target", "value", "rolled_up", "children",
+            "progress", "status", "flags", "version",
+        ],
+        "description": "A task with sub-tasks (rolled_up) takes its progress from them: it has no value, target or "
+        "baseline of its own (null), and updates and changes of its measure are refused (422).",
         "properties": {
             "id": _ID,
             "program_id": {"type": "integer", "readOnly": True},
             "depth": {"type": "integer", "readOnly": True, "description": "0 for a top-level task."},
             **_TASK_INPUT,
             "weight": _DECIMAL,
-            "baseline": _DECIMAL,
-            "target": _NULLABLE_DECIMAL,
+            "baseline": {**_NULLABLE_DECIMAL, "description": "null when rolled_up."},
+            "target": {**_NULLABLE_DECIMAL, "description": "null when rolled_up (or no target set yet)."},
             "owner_member_id": {**_NULLABLE_ID, "readOnly": True, "description": "Owner through a board seat."},
-            "value": {**_NULLABLE_DECIMAL, "readOnly": True, "description": "Latest update, or live registry value."},
+            "value": {
+                **_NULLABLE_DECIMAL,
+                "readOnly": True,
+                "description": "Latest update, or live registry value; null when rolled_up or never updated.",
+            },
+            "rolled_up": {
+                "type": "boolean",
+                "readOnly": True,
+                "description": "true for a task with sub-tasks: its progress is their weighted mean.",
+            },
+            "children": {"type": "integer", "minimum": 0, "readOnly": True, "description": "Number of sub-tasks."},
             "progress": {
                 "type": "number",
                 "minimum": 0,
@@ -250,7 +272,8 @@ SCHEMAS = {
         "required": ["version"],
         "description": "Fields left out keep their value; read-only fields of Task are accepted and ignored. "
         "The value is not set here: POST an update. A task with sub-tasks takes its progress from them: changing "
-        "its measure_kind, baseline, target or source is refused (422 on the field); the values read may be sent back.",
+        "its measure_kind, baseline, target or source is refused (422 on the field); the values read may be sent back "
+        "(its null baseline and target keep the stored ones).",
         "properties": {"version": _version("task"), **_TASK_INPUT},
     },
     "TaskUpdate": {

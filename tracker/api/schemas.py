@@ -106,7 +106,10 @@ def program_detail_json(state: ProgramState) -> dict:
 
 
 def task_json(state: TaskState) -> dict:
+    """A task and its figures. A task with sub-tasks is a roll-up (DESIGN §2.6): its progress comes from its
+    children, and it has no value, target or baseline of its own (null; what it stores is kept, not used)."""
     task = state.task
+    rolled_up = bool(state.children)
     return {
         "id": task.id,
         "program_id": task.program_id,
@@ -126,13 +129,15 @@ def task_json(state: TaskState) -> dict:
         "lifecycle": task.lifecycle.value,
         "lifecycle_reason": task.lifecycle_reason,
         "measure_kind": task.measure_kind.value,
-        "baseline": decimal(task.baseline),
-        "target": decimal(task.target),
+        "baseline": None if rolled_up else decimal(task.baseline),
+        "target": None if rolled_up else decimal(task.target),
         "unit_label": task.unit_label,
         "source": task.source.value,
         "source_site_kind": task.source_site_kind,
         "source_board_id": task.source_board_id,
-        "value": decimal(state.value),
+        "value": decimal(state.value),  # None for a roll-up: progress.evaluate gives it none
+        "rolled_up": rolled_up,
+        "children": len(state.children),
         "progress": ratio(state.progress),
         "achievement": ratio(state.achievement),
         "status": state.status.value,

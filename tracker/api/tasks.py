@@ -53,6 +53,8 @@ READ_ONLY = (
     "id",
     "depth",
     "value",
+    "rolled_up",
+    "children",
     "progress",
     "achievement",
     "status",
@@ -87,6 +89,13 @@ def _task_fields(body: Body, program: Program, task: Task | None) -> services.Ta
     def text(name: str) -> str:
         return body.text(name, default=now(name, "")) or ""  # lengths are the service's to check
 
+    def own(name: str, fallback: Decimal | None) -> Decimal | None:
+        # A task with sub-tasks reads null here (it has no baseline or target of its own): sent back, null keeps
+        # the stored one; any other change is the service's to refuse.
+        if task is not None and task.children and name in body.data and body.data[name] is None:
+            return now(name)
+        return body.decimal(name, default=now(name, fallback))
+
     board = body.row(
         "source_board_id", Board, _("Không có Ban nào có id %(id)s trong phạm vi của bạn."), now("source_board")
     )
@@ -111,8 +120,8 @@ def _task_fields(body: Body, program: Program, task: Task | None) -> services.Ta
         weight=body.decimal("weight", default=now("weight", Decimal(1))),
         update_every_days=days,
         measure_kind=body.choice("measure_kind", MeasureKind, now("measure_kind", MeasureKind.COUNT)),
-        baseline=body.decimal("baseline", default=now("baseline", Decimal(0))),
-        target=body.decimal("target", default=now("target")),
+        baseline=own("baseline", Decimal(0)),
+        target=own("target", None),
         unit_label=text("unit_label"),
         source=body.choice("source", TaskSource, now("source", TaskSource.MANUAL)),
         source_site_kind=body.choice("source_site_kind", SiteKind, now("source_site_kind"), nullable=True),
@@ -121,24 +130,6 @@ def _task_fields(body: Body, program: Program, task: Task | None) -> services.Ta
             "parent_id", Task, _("Không có nhiệm vụ nào có id %(id)s trong phạm vi của bạn."), now("parent")
         ),
     )
-
-
-# A task with sub-tasks takes its progress from them (DESIGN §2.6): a measure or a source of its own would be ignored.
-PARENT_IGNORES = ("measure_kind", "baseline", "target", "source")
-
-
-def _refuse_own_measure(body: Body, task: Task, fields: services.TaskFields) -> None:
-    """A PATCH of a task with sub-tasks that changes its own measure is refused on the field (422); sending back the
-    values read is accepted, so a client may PATCH a whole object."""
-    if not task.children:
-        return
-    for name in PARENT_IGNORES:
-        if name in body.data and name not in body.errors and getattr(fields, name) != getattr(task, name):
-            body.errors[name] = _(
-                "Nhiệm vụ có nhiệm vụ con: tiến độ được tính từ các nhiệm vụ con, nên không đặt “%(name)s” riêng; "
-                "hãy đặt ở các nhiệm vụ con.",
-                name=name,
-            )
 
 
 def _lifecycle(body: Body, task: Task | None) -> tuple[str, str]:
@@ -209,7 +200,6 @@ def update_task(task_id: int):
         _("Hãy gửi kèm phiên bản (version) của nhiệm vụ đã đọc, để không ghi đè thay đổi của người khác."),
     )
     fields = _task_fields(body, task.program, task)
-    _refuse_own_measure(body, task, fields)
     lifecycle, reason = _lifecycle(body, task)
     body.check()
     with api_field_names():

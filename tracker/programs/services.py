@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.auth.access import in_scope
@@ -125,6 +126,27 @@ class TaskFields:
     parent: Task | None = None
 
 
+# A task with sub-tasks takes its progress from them (DESIGN §2.6): a measure, target or source of its own would be
+# ignored, so an edit may keep the stored ones but not change them (the form does not offer them; the API refuses).
+OWN_MEASURE = {
+    "measure_kind": _l("Cách đo"),
+    "baseline": _l("Giá trị ban đầu"),
+    "target": _l("Chỉ tiêu"),
+    "source": _l("Nguồn số liệu"),
+}
+
+
+def _own_measure(fields: TaskFields) -> dict[str, object]:
+    """The measure a task stores from these fields, as `_apply` writes it."""
+    kind = MeasureKind(fields.measure_kind)
+    return {
+        "measure_kind": kind,
+        "baseline": (fields.baseline or Decimal(0)).quantize(STORED),
+        "target": Decimal(1) if kind == MeasureKind.MILESTONE else _stored(fields.target),
+        "source": TaskSource(fields.source),
+    }
+
+
 def _check_task(program: Program, fields: TaskFields, task: Task | None) -> list[str]:
     errors: dict[str, str] = {}
     if not clean(fields.title):
@@ -162,6 +184,17 @@ def _check_task(program: Program, fields: TaskFields, task: Task | None) -> list
         errors["source_board_id"] = _("Hãy chọn Ban có số thành viên được theo dõi.")
     if source != TaskSource.MANUAL and kind == MeasureKind.MILESTONE:
         errors["measure_kind"] = _("Nhiệm vụ lấy số liệu tự động phải đo bằng số lượng.")
+    if task is not None and task.children and not errors.keys() & OWN_MEASURE.keys():
+        measure = _own_measure(fields)
+        if measure["measure_kind"] == MeasureKind.MILESTONE:
+            del measure["target"]  # always 1: a change of kind is the change to name
+        for name, stored in measure.items():
+            if stored != getattr(task, name):
+                errors[name] = _(
+                    "Nhiệm vụ có nhiệm vụ con: tiến độ tính từ các nhiệm vụ con, không nhận “%(what)s” riêng; "
+                    "hãy đặt ở các nhiệm vụ con.",
+                    what=OWN_MEASURE[name],
+                )
     parent = fields.parent
     if parent is not None:
         if parent.program_id != program.id:
@@ -206,11 +239,10 @@ def _apply(task: Task, fields: TaskFields) -> None:
     task.category = TaskCategory(fields.category)
     task.weight = fields.weight.quantize(STORED)
     task.update_every_days = fields.update_every_days
-    task.measure_kind = MeasureKind(fields.measure_kind)
-    task.baseline = (fields.baseline or Decimal(0)).quantize(STORED)
-    task.target = Decimal(1) if task.measure_kind == MeasureKind.MILESTONE else _stored(fields.target)
+    measure = _own_measure(fields)
+    task.measure_kind, task.baseline, task.target = measure["measure_kind"], measure["baseline"], measure["target"]
     task.unit_label = clean(fields.unit_label)
-    task.source = TaskSource(fields.source)
+    task.source = measure["source"]
     task.source_site_kind = fields.source_site_kind or None
     task.source_board_id = fields.source_board_id if task.source == TaskSource.BOARD_MEMBERS else None
     task.parent = fields.parent
@@ -231,7 +263,8 @@ def create_task(program: Program, fields: TaskFields) -> Saved:
 
 
 def update_task(task: Task, fields: TaskFields, *, expected_version: int | None) -> Saved:
-    """Edit a task opened at `expected_version` (StaleVersion when someone saved it since)."""
+    """Edit a task opened at `expected_version` (StaleVersion when someone saved it since). A task with sub-tasks
+    keeps its stored measure: changing its measure_kind, baseline, target or source is a ValidationError on it."""
     check_version(task, expected_version)
     warnings = _check_task(task.program, fields, task)
     _apply(task, fields)
