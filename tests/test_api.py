@@ -1,7 +1,8 @@
 """The JSON API under /api/v1: authentication, scope, the error shape, units, documents, the OpenAPI document."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, func, select, update
@@ -12,6 +13,7 @@ from tracker.auth.models import ApiToken
 from tracker.auth.services import issue_api_token
 from tracker.documents.models import Document
 from tracker.extensions import db
+from tracker.programs.progress import local_today
 
 
 def bearer(user) -> dict:
@@ -388,3 +390,36 @@ def test_openapi_document_matches_the_routes(app, client):
         assert node, ref
     error = spec["components"]["schemas"]["Error"]["properties"]["error"]
     assert error["required"] == ["code", "message", "fields"]
+
+
+def test_the_unit_summary_lists_ended_programs_apart_as_documented(client, users, province, ward):
+    """Issue 11: an ended program (past ends_on) leaves the summary's figures and is listed apart, with its final
+    progress, as the dashboard shows it; the OpenAPI document describes every key the summary answers."""
+    current = factories.create_program(ward, "Chương trình chuyển đổi số 2025–2030", ends_on=date(2030, 12, 31))
+    done = factories.create_task(current, "Đã xong", target=Decimal(10))
+    factories.create_task_update(done, users["admin"], "10")
+    ended = factories.create_program(
+        ward, "Chương trình hành động số 27-CTr/ĐU", starts_on=date(2021, 2, 7), ends_on=date(2025, 12, 31)
+    )
+    halfway = factories.create_task(ended, "Tạo lập 600 điểm QR", target=Decimal(600))
+    factories.create_task_update(halfway, users["admin"], "300", at=datetime(2025, 6, 30, 9, tzinfo=UTC))
+    older = factories.create_program(ward, "Kế hoạch năm 2022", starts_on=date(2022, 1, 1), ends_on=date(2022, 12, 31))
+    db.session.commit()
+    assert local_today() > date(2025, 12, 31)
+
+    for unit in (ward, province):  # the province reads its subordinates' ended programs too
+        summary = client.get(f"/api/v1/units/{unit.id}/summary", headers=bearer(users["admin"])).json
+        assert summary["ended_programs"] == [
+            {"id": ended.id, "unit_id": ward.id, "title": ended.title, "ends_on": "2025-12-31", "progress": 0.5},
+            {"id": older.id, "unit_id": ward.id, "title": older.title, "ends_on": "2022-12-31", "progress": None},
+        ]
+        assert summary["overall"]["value"] == 1  # the current program alone
+        assert summary["counts"]["programs"] == 1
+    assert [p["id"] for p in summary["programs"]] == []  # the province has no program of its own
+    ward_summary = client.get(f"/api/v1/units/{ward.id}/summary", headers=bearer(users["viewer"])).json
+    assert [p["id"] for p in ward_summary["programs"]] == [current.id]
+
+    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["UnitSummary"]
+    assert set(summary) <= set(schema["properties"]) and set(schema["required"]) <= set(summary)
+    item = schema["properties"]["ended_programs"]["items"]
+    assert set(item["required"]) == set(item["properties"]) == set(summary["ended_programs"][0])

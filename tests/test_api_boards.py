@@ -14,6 +14,7 @@ from tracker.boards.models import Board, Membership
 from tracker.boards.services import BoardFields, MemberFields
 from tracker.extensions import db
 from tracker.programs.progress import evaluate_task, local_today
+from tracker.units.services import merge
 
 
 @pytest.fixture
@@ -242,3 +243,20 @@ def test_patch_corrects_details_and_refuses_what_it_does_not_know(client, users,
     )
     assert_error(client.patch("/api/v1/members/99999", json={"version": 1}, headers=headers), 404)
     assert db.session.get(Membership, other.id).ends_on is None
+
+
+def test_a_dissolved_wards_board_takes_no_new_member_through_the_api(client, users, province, ward):
+    bai_bong = factories.create_unit("Phường Bãi Bông", "ward", parent=province)
+    old_board = services.create_board(bai_bong, BoardFields(name="Ban chỉ đạo phường Bãi Bông", target_size=27))
+    seat(old_board, "Nguyễn Văn A", "head", starts_on=date(2021, 12, 13))
+    merge([bai_bong], ward, date(2025, 7, 1))
+    db.session.commit()
+    before = count(Membership)
+    body = {"person_name": "Trần Thị B", "role": "member", "starts_on": local_today().isoformat()}
+    response = client.post(f"/api/v1/boards/{old_board.id}/members", json=body, headers=bearer(users["manager"]))
+    error = assert_error(response, 422, "invalid")
+    assert set(error["fields"]) == {"board_id"}
+    assert "Phường Bãi Bông, đơn vị đã sáp nhập vào Phường Phổ Yên" in error["fields"]["board_id"]
+    assert count(Membership) == before
+    listed = client.get(f"/api/v1/boards/{old_board.id}/members?status=all", headers=bearer(users["viewer"]))
+    assert [m["person_name"] for m in listed.json["items"]] == ["Nguyễn Văn A"]  # its history stays readable

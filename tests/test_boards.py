@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tests import factories
+from tracker import imports
 from tracker.boards import services
+from tracker.boards.imports import MemberImport
 from tracker.boards.models import Board, MemberRole, Membership
 from tracker.boards.services import BoardFields, MemberFields
 from tracker.errors import StaleVersion, ValidationError
@@ -17,6 +19,7 @@ from tracker.extensions import db
 from tracker.programs.models import TaskUpdate
 from tracker.programs.progress import evaluate_task, local_today
 from tracker.programs.rules import Status
+from tracker.units.services import merge
 
 DECIDED = date(2021, 12, 13)
 
@@ -464,3 +467,68 @@ def test_a_refused_seat_records_nothing(board):
     errors_of(seat, board, "Trần Thị B", "head")
     db.session.commit()
     assert _system_values(task) == [D(0), D(1)]
+
+
+# --- the boards of a dissolved ward ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dissolved(app, ward, province):
+    """Phường Bãi Bông's steering board with one seat, the ward merged into Phường Phổ Yên since 01/07/2025 (the
+    seat ended that day)."""
+    bai_bong = factories.create_unit("Phường Bãi Bông", "ward", parent=province)
+    old_board = services.create_board(bai_bong, BoardFields(name="Ban chỉ đạo phường Bãi Bông", target_size=27))
+    seat(old_board, "Nguyễn Văn A", "head", starts_on=DECIDED)
+    db.session.commit()
+    merge([bai_bong], ward, date(2025, 7, 1))
+    db.session.commit()
+    return old_board
+
+
+def test_a_dissolved_wards_board_takes_no_new_seat(dissolved):
+    before = membership_count()
+    held = db.session.scalars(select(Membership).where(Membership.board_id == dissolved.id)).one()
+    errors = errors_of(seat, dissolved, "Trần Thị B", "member", starts_on=local_today())
+    assert errors["board_id"] == (
+        "Ban chỉ đạo phường Bãi Bông thuộc Phường Bãi Bông, đơn vị đã sáp nhập vào Phường Phổ Yên: Ban này là lịch "
+        "sử, không thêm thành viên mới. Hãy thêm vào Ban của Phường Phổ Yên."
+    )
+    errors = errors_of(seat, dissolved, "Trần Thị B", "member", starts_on=date(2022, 1, 1), ends_on=date(2024, 1, 1))
+    assert "board_id" in errors  # not even a past seat: the dissolved ward's records are closed
+    errors = errors_of(services.change_role, held, "member", date(2025, 7, 1), expected_version=held.version)
+    assert "đã sáp nhập vào Phường Phổ Yên" in errors["board_id"]  # a new role is a new seat
+    assert membership_count() == before
+
+    # Its history stays readable and correctable.
+    assert [m.person_name for m in services.members(dissolved, "past", local_today())] == ["Nguyễn Văn A"]
+    fields = MemberFields(person_name="Nguyễn Văn An", role="head", starts_on=DECIDED, position="Bí thư Đảng ủy")
+    services.update_member(held, fields, expected_version=held.version)
+    services.end_membership(held, date(2025, 6, 30), expected_version=held.version)
+    db.session.commit()
+    assert (held.person_name, held.ends_on) == ("Nguyễn Văn An", date(2025, 6, 30))
+
+
+def test_a_unit_past_its_valid_to_takes_no_new_seat_either(board, ward):
+    ward.valid_to = local_today() - timedelta(days=1)
+    db.session.commit()
+    errors = errors_of(seat, board, "Trần Thị B", "member", starts_on=date(2022, 1, 1))
+    assert errors["board_id"].startswith("Ban chỉ đạo chuyển đổi số thuộc Phường Phổ Yên, đơn vị đã hết hiệu lực")
+    assert membership_count() == 0
+    ward.valid_to = local_today()  # its last day: still current
+    db.session.commit()
+    assert seat(board, "Trần Thị B", "member").row.id
+
+
+def test_the_form_and_the_import_refuse_a_dissolved_wards_board_too(client, auth, users, dissolved):
+    before = membership_count()
+    auth.login("manager")  # Phổ Yên's manager: its predecessors' records are in reach
+    data = {"person_name": "Trần Thị B", "position": "", "role": "member", "phone": "", "email": "", "user_id": ""}
+    response = client.post(f"/boards/{dissolved.id}/members/new", data=data | {"starts_on": "01/08/2025"})
+    assert response.status_code == 400
+    assert "đã sáp nhập vào Phường Phổ Yên: Ban này là lịch sử" in response.get_data(as_text=True)
+
+    header = "Họ và tên,Vai trò trong Ban,Ngày bắt đầu\n"
+    preview = imports.preview(MemberImport(dissolved, users["manager"]), f"{header}Trần Thị B,Ủy viên,01/08/2025\n"
+                              .encode(), "thanh-vien.csv")  # fmt: skip
+    assert "đã sáp nhập vào Phường Phổ Yên" in preview.rows[0].errors["board_id"]
+    assert membership_count() == before

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from tracker.audit import AuditEvent
 from tracker.auth.models import Role, User
 from tracker.auth.passwords import verify_password
 from tracker.boards import services
@@ -14,6 +15,7 @@ from tracker.demo import MERGER_DAY
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.models import Program, Site, Task, TaskUpdate, Unit
+from tracker.programs.live import SYSTEM_NOTE
 from tracker.programs.progress import evaluate_program, local_today, summarize_unit
 
 
@@ -86,6 +88,58 @@ def test_the_demo_tells_todays_story(runner, app):
     assert [ps.program.id for ps in summary.programs] == [program.id]
     assert old_program.id in [ps.program.id for ps in summary.ended]
     assert summary.overall.value == state.progress.value  # the ended program no longer pulls it
+
+
+def _as_built_before_the_merger_story() -> Unit:
+    """Turn a demo database into what `flask demo` left before the merger story: Bãi Bông merged into Phổ Yên, yet
+    its sites still its own, its board seats open, and its QR task's history written on the day the demo ran."""
+    bai_bong = db.session.scalar(select(Unit).where(Unit.name == "Phường Bãi Bông"))
+    for site in db.session.scalars(select(Site)):
+        site.unit = bai_bong
+    for seat in db.session.scalars(select(Membership).join(Board).where(Board.unit_id == bai_bong.id)):
+        seat.ends_on = None
+    qr_task = _task(db.session.scalar(select(Program).where(Program.unit_id == bai_bong.id)), 1)
+    for update in list(qr_task.updates):
+        db.session.delete(update)
+    db.session.add(TaskUpdate(task=qr_task, value=Decimal(5), note=SYSTEM_NOTE))
+    db.session.commit()
+    return bai_bong
+
+
+def test_the_demo_brings_a_database_built_before_the_merger_story_to_today(runner, app):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    bai_bong = _as_built_before_the_merger_story()
+    pho_yen = bai_bong.merged_into
+    assert db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == bai_bong.id)) == 5
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Phường Bãi Bông → Phường Phổ Yên: đã chuyển 5 điểm QR, kết thúc 40 thành viên Ban ngày 01/07/2025" in (
+        result.output
+    )
+    db.session.expire_all()
+    # Still the same merger (same day, same successor), now with the living registries handed over by its service.
+    assert (bai_bong.valid_to, bai_bong.merged_into_id) == (MERGER_DAY, pho_yen.id)
+    assert db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == bai_bong.id)) == 0
+    assert db.session.scalar(select(func.count(Site.id)).where(Site.unit_id == pho_yen.id)) == 5
+    old_seats = db.session.scalars(select(Membership).join(Board).where(Board.unit_id == bai_bong.id)).all()
+    assert {m.ends_on for m in old_seats} == {MERGER_DAY}
+    merges = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "merge", AuditEvent.actor_name == "cli:demo")
+    ).all()
+    assert [(e.entity_id, e.changes["sites_moved"], e.changes["seats_ended"]) for e in merges][-1] == (
+        pho_yen.id,
+        5,
+        40,
+    )
+    # The 2021 program's QR task has its final figure: the ward's 5 points on the eve of the merger.
+    old_program = db.session.scalar(select(Program).where(Program.unit_id == bai_bong.id))
+    assert evaluate_program(old_program, local_today()).by_id(_task(old_program, 1).id).value == 5
+
+    counts = _counts()
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "đã chuyển" not in again.output
+    assert _counts() == counts
 
 
 def _task(program: Program, position: int) -> Task:

@@ -11,12 +11,14 @@ from tracker.boards.models import Board, Membership
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.programs import services
+from tracker.programs.live import snapshot
 from tracker.programs.models import TaskUpdate
-from tracker.programs.progress import evaluate_task
+from tracker.programs.progress import evaluate_task, local_today
 from tracker.programs.services import TaskFields
 from tracker.services.models import PublicService
 from tracker.sites.codes import new_code
 from tracker.sites.models import CheckIn, Site
+from tracker.units.services import merge
 
 
 @pytest.fixture
@@ -115,3 +117,29 @@ def test_snapshot_records_check_in_based_values(program, ward, runner):
     assert _system_updates(task)[-1].value == D(1)
     again = runner.invoke(args=["tasks", "snapshot"])
     assert "0" in again.output  # nothing moved: nothing recorded
+
+
+def test_an_ended_program_keeps_its_final_figures(program, ward, province):
+    """A merger moves the old ward's sites away after its program ended: that program's live tasks are not
+    rewritten (no system update of 0), neither by the move, nor by a later registration, nor by the snapshot."""
+    old_ward = factories.create_unit("Phường Bãi Bông", "ward", parent=province)
+    ended = services.create_program(old_ward, "Chương trình 2021–2025")
+    final = _live(ended, "sites_registered")
+    successor = _live(program, "sites_registered")
+    db.session.commit()
+    _site(old_ward, "Chợ Bãi Bông")
+    _site(old_ward, "Trường Tiểu học Bãi Bông")
+    db.session.commit()
+    assert [u.value for u in _system_updates(final)] == [D(0), D(2)]
+
+    ended.ends_on = local_today() - timedelta(days=1)
+    db.session.commit()
+    merge([old_ward], ward, local_today())
+    db.session.commit()
+    assert [u.value for u in _system_updates(successor)] == [D(0), D(2)]  # the living registry moved on
+    _site(old_ward, "Điểm cũ", status="retired")
+    _site(ward, "Trụ sở mới")
+    db.session.commit()
+    assert snapshot() == 0  # the ended program's task differs from the registries, and is left alone
+    assert [u.value for u in _system_updates(final)] == [D(0), D(2)]
+    assert [u.value for u in _system_updates(successor)] == [D(0), D(2), D(3)]

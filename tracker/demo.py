@@ -4,13 +4,15 @@ People are placeholders ("Nguyễn Văn A"); units use the official codes where 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+import click
+from sqlalchemy import func, or_, select
 
 from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.documents.models import Document
 from tracker.documents.services import create_document, parse_reference
+from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.programs.live import SYSTEM_NOTE, record_changes
+from tracker.programs.live import SYSTEM_NOTE, live_values, record_changes
 from tracker.programs.models import MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
 from tracker.services.models import PublicService
 from tracker.services.services import (
@@ -22,7 +24,7 @@ from tracker.services.services import (
     same_code,
 )
 from tracker.sites.codes import new_code
-from tracker.sites.models import Site, SiteKind
+from tracker.sites.models import Site, SiteKind, SiteStatus
 from tracker.units.models import Unit, UnitKind
 from tracker.units.services import merge
 
@@ -333,21 +335,71 @@ def build_demo() -> str:
         ]:
             db.session.add(Site(unit=bai_bong, name=name, kind=kind, address=address, code=new_code()))
         db.session.flush()
-        qr_task = db.session.scalar(select(Task).where(Task.program_id == program.id, Task.position == 1))
-        if qr_task is not None and not qr_task.updates:
-            record_changes([qr_task], at=datetime.combine(MERGER_DAY, datetime.min.time(), UTC) - timedelta(hours=15))
-        merge([bai_bong], pho_yen, MERGER_DAY)
-    if phung_chi_kien.merged_into_id is None:
-        merge([phung_chi_kien], bac_kan, MERGER_DAY)
+    qr_task = db.session.scalar(select(Task).where(Task.program_id == program.id, Task.position == 1))
+    if qr_task is not None:
+        _eve_of_merger(qr_task, bai_bong)
+    caught_up = []
+    for source, into in ((bai_bong, pho_yen), (phung_chi_kien, bac_kan)):
+        if source.merged_into_id is None:
+            merge([source], into, MERGER_DAY)
+        else:
+            caught_up += _registries_follow(source)
     _successor(pho_yen)
     db.session.flush()
-    return (
-        f"{db.session.scalar(select(func.count(Program.id)))} chương trình, "
-        f"{db.session.scalar(select(func.count(Task.id)))} nhiệm vụ, "
-        f"{db.session.scalar(select(func.count(Board.id)))} ban, "
-        f"{db.session.scalar(select(func.count(Site.id)))} điểm QR, "
-        f"{db.session.scalar(select(func.count(PublicService.id)))} thủ tục dịch vụ công"
+    return "; ".join(
+        caught_up
+        + [
+            f"{db.session.scalar(select(func.count(Program.id)))} chương trình, "
+            f"{db.session.scalar(select(func.count(Task.id)))} nhiệm vụ, "
+            f"{db.session.scalar(select(func.count(Board.id)))} ban, "
+            f"{db.session.scalar(select(func.count(Site.id)))} điểm QR, "
+            f"{db.session.scalar(select(func.count(PublicService.id)))} thủ tục dịch vụ công"
+        ]
     )
+
+
+def _eve_of_merger(task: Task, ward: Unit) -> None:
+    """The QR task of the 2021 program records the ward's registry on the eve of the merger, unless its history
+    already holds a value by then; after its end (2025) nothing writes to it, so this is its final figure."""
+    eve = datetime.combine(MERGER_DAY, datetime.min.time(), UTC) - timedelta(hours=15)
+    if any(update.at <= eve for update in task.updates):
+        return
+    value = live_values([task], {task.program_id: ward.id}, MERGER_DAY - timedelta(days=1))[task.id]
+    db.session.add(TaskUpdate(task=task, value=value, at=eve, note=SYSTEM_NOTE))
+    db.session.flush()
+
+
+def _registries_follow(source: Unit) -> list[str]:
+    """A database built by the demo before the merger story has the merged ward still holding its active sites
+    and open seats. Hand them over as a merge does today, through the same service: it takes a current unit only,
+    so the unit is reopened and merged again, on the same day into the same successor, in the one transaction of
+    the command (its row ends as it was; the audit shows both steps and the merge)."""
+    on, into = source.valid_to, source.merged_into
+    sites = db.session.scalar(
+        select(func.count(Site.id)).where(Site.unit_id == source.id, Site.status == SiteStatus.ACTIVE)
+    )
+    seats = db.session.scalar(
+        select(func.count(Membership.id))
+        .join(Board, Board.id == Membership.board_id)
+        .where(Board.unit_id == source.id, or_(Membership.ends_on.is_(None), Membership.ends_on > on))
+    )
+    if into is None or on is None or not (sites or seats):
+        return []
+    source.valid_to, source.merged_into = None, None
+    db.session.flush()
+    try:
+        result = merge([source], into, on)
+    except ValidationError as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            f"Không thể chuyển điểm QR và thành viên Ban của {source.name} sang {into.name} như sau sáp nhập: "
+            f"{exc.message} Hãy sửa dữ liệu này rồi chạy lại “flask --app tracker demo”, hoặc tạo cơ sở dữ liệu "
+            "mới cho dữ liệu mẫu."
+        ) from exc
+    return [
+        f"{source.name} → {into.name}: đã chuyển {result.sites_moved} điểm QR, "
+        f"kết thúc {result.seats_ended} thành viên Ban ngày {on:%d/%m/%Y}"
+    ]
 
 
 def demo_unit() -> Unit | None:

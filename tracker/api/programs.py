@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tracker.api.bodies import Body
 from tracker.api.helpers import body_unit, json_object, listed_units, page_of, paging, query_choice, query_int
-from tracker.api.schemas import program_detail_json, program_json, unit_summary_json
+from tracker.api.schemas import iso, program_detail_json, program_json, ratio, unit_summary_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.db import get_row
@@ -15,7 +15,7 @@ from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
 from tracker.programs import services
 from tracker.programs.models import Program
-from tracker.programs.progress import evaluate, evaluate_program, local_today, summarize_unit
+from tracker.programs.progress import ProgramState, evaluate, evaluate_program, local_today, summarize_unit
 from tracker.units.models import Unit
 
 FIELDS = ("unit_id", "title", "basis_document_id", "starts_on", "ends_on", "is_public")
@@ -64,7 +64,24 @@ def unit_summary(unit_id: int):
         abort_with(404, _("Không có đơn vị nào có id %(id)d.", id=unit_id))
     check_scope(unit.id)
     today = local_today()
-    return unit_summary_json(summarize_unit(unit.id, today), today)
+    summary = summarize_unit(unit.id, today)
+    return unit_summary_json(summary, today) | {"ended_programs": _ended_json(summary.ended)}
+
+
+def _ended_json(ended: list[ProgramState]) -> list[dict]:
+    """Programs past their end in the unit's subtree, as the dashboard lists them apart: the latest to end first,
+    each with its final progress (read as of its close); no roll-up of the summary counts them."""
+    ended = sorted(ended, key=lambda s: (-s.program.ends_on.toordinal(), s.program.title, s.program.id))
+    return [
+        {
+            "id": s.program.id,
+            "unit_id": s.program.unit_id,
+            "title": s.program.title,
+            "ends_on": iso(s.program.ends_on),
+            "progress": ratio(s.progress.value),
+        }
+        for s in ended
+    ]
 
 
 @bp.get("/programs")

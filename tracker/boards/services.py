@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from tracker.auth.access import in_scope
 from tracker.auth.models import User
 from tracker.boards.models import HEAD_ROLES, Board, BoardKind, MemberRole, Membership
+from tracker.db import local_today
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
@@ -223,6 +224,32 @@ def head_taken(board: Board, holder: Membership) -> str:
     )
 
 
+def _closed_board(board: Board) -> dict[str, str]:
+    """{"board_id": message} when the board's unit is no longer current (merged into another, or past its valid_to):
+    its boards are history, readable and correctable, but take no new seat; else {}."""
+    unit = board.unit
+    ended = unit.valid_to is not None and unit.valid_to < local_today()
+    if unit.merged_into_id is None and not ended:
+        return {}
+    if unit.merged_into_id is not None:
+        message = _(
+            "%(board)s thuộc %(unit)s, đơn vị đã sáp nhập vào %(successor)s: Ban này là lịch sử, không thêm thành "
+            "viên mới. Hãy thêm vào Ban của %(successor)s.",
+            board=board.name,
+            unit=unit.name,
+            successor=unit.merged_into.name,
+        )
+    else:
+        message = _(
+            "%(board)s thuộc %(unit)s, đơn vị đã hết hiệu lực từ sau ngày %(day)s: Ban này là lịch sử, không thêm "
+            "thành viên mới.",
+            board=board.name,
+            unit=unit.name,
+            day=vn_date(unit.valid_to),
+        )
+    return {"board_id": message}
+
+
 def check_member(
     board: Board,
     fields: MemberFields,
@@ -233,6 +260,7 @@ def check_member(
 ) -> tuple[MemberFields, list[str]]:
     """(cleaned fields, warnings), or a ValidationError naming each bad field. `exclude_id`: the seat being edited.
 
+    A new seat (no `exclude_id`) needs a board whose unit is current: a dissolved ward's boards are history.
     A newly linked account (not `linked_user_id`, the one already linked) must be active, in the scope of `actor`
     (whoever links it) and have rights that reach the board's unit."""
     cleaned = replace(
@@ -242,7 +270,8 @@ def check_member(
         phone=clean(fields.phone),
         email=clean(fields.email),
     )
-    errors = _length_errors({k: getattr(cleaned, k) for k in ("person_name", "position", "phone", "email")})
+    errors = _closed_board(board) if exclude_id is None else {}
+    errors |= _length_errors({k: getattr(cleaned, k) for k in ("person_name", "position", "phone", "email")})
     if not cleaned.person_name:
         errors["person_name"] = _("Hãy nhập họ và tên thành viên.")
     if cleaned.email and "email" not in errors and not _EMAIL.match(cleaned.email):
@@ -374,7 +403,7 @@ def change_role(
     """Give the person a new role from `changed_on`: their seat ends the day before, a new seat with the new role
     starts that day (same person, position, contacts, account; a planned end carries over). Returns the new seat."""
     check_version(membership, expected_version)
-    errors = {}
+    errors = _closed_board(membership.board)  # the new role is a new seat
     if changed_on is None:
         errors["changed_on"] = _("Hãy nhập ngày bắt đầu giữ vai trò mới.")
     elif changed_on <= membership.starts_on:

@@ -13,9 +13,10 @@ from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.boards.models import Membership
-from tracker.db import local_today, utcnow
+from tracker.db import LOCAL, local_today, utcnow
 from tracker.extensions import db
 from tracker.programs.models import Lifecycle, Program, Task, TaskSource, TaskUpdate
+from tracker.programs.rules import has_ended
 from tracker.services.models import PublicService
 from tracker.services.services import FULL_ONLINE, PARTIAL_ONLINE
 from tracker.sites.models import Site, SiteStatus
@@ -117,16 +118,23 @@ def live_values(
 
 
 def record_changes(tasks, today: date | None = None, note: str = SYSTEM_NOTE, at: datetime | None = None) -> int:
-    """Add a system TaskUpdate for each live task whose registry value differs from its last recorded one."""
+    """Add a system TaskUpdate for each live task whose registry value differs from its last recorded one.
+
+    A program past its end (DESIGN §2.3) keeps its final figures: its tasks take no update dated after its last day,
+    so a merger that moves its unit's sites away, or a later snapshot, never rewrites its history.
+    """
     tasks = [t for t in tasks if is_live(t) and t.lifecycle == Lifecycle.ACTIVE]
     if not tasks:
         return 0
     today = today or local_today()
-    program_units = dict(
-        db.session.execute(
-            select(Program.id, Program.unit_id).where(Program.id.in_({t.program_id for t in tasks}))
-        ).all()
-    )
+    recorded_on = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LOCAL).date() if at else today
+    programs = db.session.execute(
+        select(Program.id, Program.unit_id, Program.ends_on).where(Program.id.in_({t.program_id for t in tasks}))
+    ).all()
+    program_units = {pid: unit_id for pid, unit_id, ends_on in programs if not has_ended(ends_on, recorded_on)}
+    tasks = [t for t in tasks if t.program_id in program_units]
+    if not tasks:
+        return 0
     values = live_values(tasks, program_units, today)
     last = _last_values([t.id for t in tasks])
     added = 0
