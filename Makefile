@@ -3,19 +3,33 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app tracker
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Installs come from the lock files (pip-compile, with hashes); pyproject.toml keeps the ranges. `make lock` renews them.
+LOCK := requirements-dev.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench chromium wrk nginx vnu translations extract clean
+.PHONY: install lock run test lint bench chromium wrk nginx vnu translations extract clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required") if sys.version_info < (3, 11) else None'
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,prod]'
+
+$(STAMP): pyproject.toml $(LOCK) | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# The lock files from pyproject.toml's ranges: requirements.txt for a deployment (the app and gunicorn),
+# requirements-dev.txt for development and the tests. Every package pinned with its hashes.
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+lock: | $(VENV)/bin/python
+	$(PY) -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --extra prod -o requirements.txt pyproject.toml
+	$(PIP_COMPILE) --extra test --extra prod -o requirements-dev.txt pyproject.toml
 
 install: $(STAMP) translations
 
@@ -76,7 +90,7 @@ lint: install
 	$(VENV)/bin/ruff check tracker tests bench
 
 test: install chromium nginx vnu lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 # The province benchmark (bench/README.md): SQL statements and server time per page at 1/100 and full scale,
 # then check-in and QR SVG throughput under gunicorn, measured with wrk.

@@ -6,6 +6,8 @@ from functools import cache
 from tracker.auth.models import Role, User
 from tracker.auth.passwords import hash_password
 from tracker.extensions import db
+from tracker.sites import services as sites_services
+from tracker.sites.models import Site
 from tracker.units.models import Unit, UnitKind
 
 PASSWORD = "Mat-khau-2025!"
@@ -100,3 +102,16 @@ def create_one_of_each(ward: Unit, member: User) -> dict:
         "user_id": member.id,
         "code": site.code,
     }
+
+
+def create_site(unit, name="Chợ Bãi Bông", kind="market", **fields) -> Site:
+    """A site registered as the form registers it (sites.services.create_site: a new code, checked fields)."""
+    return sites_services.create_site(unit, sites_services.SiteFields(name=name, kind=kind, **fields))
+
+
+def insert_site(unit, name="Trụ sở", kind="agency", **columns) -> Site:
+    """A site row as it may stand in the database (retired, printed, any column), added without the service."""
+    site = Site(unit=unit, name=name, kind=kind, code=sites_services.unique_code(), **columns)
+    db.session.add(site)
+    db.session.flush()
+    return site

@@ -107,6 +107,10 @@ def test_image_is_cached_by_code(app, client, auth, users, ward, fmt, mimetype):
 
     first = client.get(url)
     assert first.status_code == 200 and first.mimetype == mimetype
+    if fmt == "png":
+        assert_reads_back(decode(Image.open(io.BytesIO(first.data))), site)
+    else:  # the SVG that test_svg_decodes_after_rendering_by_a_real_svg_renderer decodes
+        assert first.data == render.svg(render.payload(site.code))
     tag, weak = first.get_etag()
     assert tag and not weak
     assert first.headers["Cache-Control"] == "private, no-cache"
