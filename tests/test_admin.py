@@ -1,5 +1,6 @@
 """Account administration through the /admin screens: who may do what, bad input, ending access."""
 
+import html
 import re
 
 import pytest
@@ -272,3 +273,19 @@ def test_edit_without_a_version_is_refused(client, auth, users):
     assert "Biểu mẫu thiếu thông tin phiên bản: hãy tải lại trang rồi sửa lại." in response.get_data(as_text=True)
     db.session.expire_all()
     assert viewer.full_name == "Viewer"
+
+
+@pytest.mark.parametrize("editor", ["admin", "manager"])
+def test_editing_a_user_of_a_unit_without_a_code_shows_it_and_keeps_it(client, auth, users, ward, editor):
+    group = factories.create_unit("Tổ dân phố số 5", "residential_group", parent=ward)
+    user = factories.create_user("to5", "member", group, full_name="Lê Văn E")
+    db.session.commit()
+    auth.login(editor)
+    page = client.get(f"/admin/users/{user.id}/edit").get_data(as_text=True)
+    tag = re.search(r'<input[^>]*name="unit_code"[^>]*>', page).group(0)
+    shown = html.unescape(re.search(r'value="([^"]*)"', tag).group(1))
+    assert shown == f"Tổ dân phố số 5, Phường Phổ Yên (#{group.id})"
+    response = client.post(f"/admin/users/{user.id}/edit", data=edit_data(user, unit_code=shown))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (user.unit_id, user.role, user.full_name) == (group.id, Role.MEMBER, "Lê Văn E")

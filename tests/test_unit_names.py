@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tracker import imports
+from tracker.audit import AuditEvent
 from tracker.auth.models import User
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.sites.imports import SiteImport
 from tracker.sites.models import Site
-from tracker.units.services import find_unit
+from tracker.units.services import find_unit, find_units
 
 HEADER = "Tên điểm,Loại điểm,Địa chỉ,Người liên hệ,Số điện thoại,Mã đơn vị,Mã QR\n"
 
@@ -109,7 +110,7 @@ def test_the_site_form_takes_a_name(client, auth, users, units):
     ],
 )
 def test_the_site_form_refuses_an_ambiguous_or_unknown_name(client, auth, users, units, typed, message):
-    auth.login("member")
+    auth.login("admin")  # every unit of the name: a member reads names within the ward (see the tests of scope)
     response = client.post("/sites/new", data=site_form(unit=typed))
     assert response.status_code == 400
     assert field_error(response, "unit").startswith(message)
@@ -211,3 +212,132 @@ def test_an_admin_lands_on_the_demo_unit(client, auth, users, runner):
     auth.login("admin")
     page = text(client.get("/"))
     assert re.search(r'data-testid="dashboard-title">[^<]*Phường Phổ Yên', page)
+
+
+# --- a list of units by name (the merge) -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def wards(app, province, units):
+    """Two current wards of Thái Nguyên to merge, one with a code and one without."""
+    made = {
+        "ba_hang": factories.create_unit("Phường Ba Hàng", "ward", parent=province),
+        "dong_tien": factories.create_unit("Phường Đồng Tiến", "ward", parent=province, code="05861"),
+    }
+    db.session.commit()
+    return made
+
+
+def test_a_list_of_units_reads_names_one_a_line_or_between_semicolons(units, wards, ward):
+    ba_hang, dong_tien, tan_an = wards["ba_hang"], wards["dong_tien"], units["tan_an_ward"]
+    assert find_units("Phường Ba Hàng; Phường Đồng Tiến") == [ba_hang, dong_tien]
+    assert find_units("phuong dong tien\n  ba hang  \n\n") == [dong_tien, ba_hang]
+    assert find_units("Ba Hàng, Đồng Tiến") == [ba_hang, dong_tien]  # names of one level: the comma separates
+    assert find_units("05861 05870, 05860") == [dong_tien, tan_an, ward]  # a line of codes, as before
+    assert find_units(f"#{ba_hang.id}\nPhường Tân An; 05861") == [ba_hang, tan_an, dong_tien]
+    # As the suggestions write them: the comma before the parent is part of the one unit.
+    typed = f"Phường Ba Hàng, Thái Nguyên (#{ba_hang.id}), Phường Tân An, Thái Nguyên (05870), Đồng Tiến"
+    assert find_units(typed) == [ba_hang, tan_an, dong_tien]
+    assert find_units(f"Phường Ba Hàng\n#{ba_hang.id}") == [ba_hang]  # one unit named twice is one
+
+
+def test_a_list_of_units_names_every_unknown_or_ambiguous_one(units, wards):
+    with pytest.raises(ValidationError) as raised:
+        find_units("Phường Ba Hàng; Đâu Đó\ntan an\n99999", "sources")
+    assert raised.value.fields == {
+        "sources": "Không có đơn vị nào có tên hoặc mã “Đâu Đó”. "
+        "Có 2 đơn vị tên “tan an”: Phường Tân An, Thái Nguyên (05870); Xã Tân An, Tuyên Quang (02300). "
+        "Hãy ghi rõ mã đơn vị (trong ngoặc). Không có đơn vị nào mang mã “99999”."
+    }
+    # 'Name, Parent' without the code is not read as two units to merge (the province would be one of them).
+    with pytest.raises(ValidationError) as raised:
+        find_units("Phường Tân An, Thái Nguyên", "sources")
+    assert raised.value.fields["sources"].startswith("“Phường Tân An, Thái Nguyên”: không rõ dấu phẩy ngăn cách")
+    with pytest.raises(ValidationError) as raised:
+        find_units(" ;\n, ", "sources")
+    assert raised.value.fields == {"sources": "Hãy nhập tên hoặc mã đơn vị."}
+
+
+def test_the_merge_form_takes_names(client, auth, users, units, wards, ward):
+    auth.login("admin")
+    assert "tên (gõ không dấu cũng được) hoặc mã" in text(client.get("/units/merge"))
+    before = count(AuditEvent)
+    for typed, message in [
+        ("Phường Ba Hàng; Đâu Đó", "Không có đơn vị nào có tên hoặc mã “Đâu Đó”."),
+        ("Phường Ba Hàng\ntan an", "Có 2 đơn vị tên “tan an”: Phường Tân An, Thái Nguyên (05870); Xã Tân An"),
+    ]:
+        page = client.post("/units/merge", data={"sources": typed, "into": "phuong pho yen", "on": "01/07/2025"})
+        assert page.status_code == 400
+        assert field_error(page, "sources").startswith(message)
+    assert count(AuditEvent) == before  # nothing written
+    page = client.post(
+        "/units/merge", data={"sources": "Phường Ba Hàng; Phường Đồng Tiến", "into": "05860", "on": "01/07/2025"}
+    )
+    assert page.status_code == 302
+    db.session.expire_all()
+    assert [wards["ba_hang"].merged_into_id, wards["dong_tien"].merged_into_id] == [ward.id, ward.id]
+
+
+def test_the_merge_command_takes_names_one_a_line(runner, units, wards, ward):
+    result = runner.invoke(args=["units", "merge", "ba hang\nĐâu Đó", "--into", "05860", "--on", "01/07/2025"])
+    assert result.exit_code != 0 and "Không có đơn vị nào có tên hoặc mã “Đâu Đó”." in result.output
+    result = runner.invoke(args=["units", "merge", "ba hang\ndong tien", "--into", "05860", "--on", "01/07/2025"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert [wards["ba_hang"].merged_into_id, wards["dong_tien"].merged_into_id] == [ward.id, ward.id]
+
+
+# --- a name read within the user's scope ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alike(app, units, province):
+    """A second Phường Tân An, in Tuyên Quang, and a manager of the province of Thái Nguyên."""
+    tuyen_quang = units["tan_an_commune"].parent
+    other = factories.create_unit("Phường Tân An", "ward", parent=tuyen_quang, code="02301")
+    factories.create_user("tinh", "manager", province)
+    db.session.commit()
+    return other
+
+
+def test_a_name_within_a_scope_is_read_among_its_units(units, alike, province, ward):
+    tan_an = units["tan_an_ward"]
+    assert find_unit("Phường Tân An", within=province) == tan_an
+    assert find_unit("tan an", within=province.id) == tan_an
+    assert find_units("tan an; bai bong", within=province) == [tan_an, units["bai_bong"]]
+    assert find_unit("02301", within=province) == alike  # a code is read everywhere: access checks answer for it
+    with pytest.raises(ValidationError) as raised:
+        find_unit("Phường Tân An")  # no scope: every one of the name
+    assert raised.value.fields["unit"].startswith(
+        "Có 2 đơn vị tên “Phường Tân An”: Phường Tân An, Thái Nguyên (05870); Phường Tân An, Tuyên Quang (02301)."
+    )
+    with pytest.raises(ValidationError) as raised:
+        find_unit("tan an", "unit", within=ward)
+    assert raised.value.fields == {"unit": "Không có đơn vị nào có tên “tan an” trong Phường Phổ Yên."}
+
+
+def test_a_manager_gets_the_unit_of_the_name_in_scope_and_an_admin_the_choices(client, auth, users, units, alike):
+    tan_an = units["tan_an_ward"]
+    auth.login("tinh")
+    assert client.post("/sites/new", data=site_form(unit="tan an")).status_code == 302
+    assert db.session.scalars(select(Site.unit_id)).one() == tan_an.id
+    response = client.post("/admin/users/new", data=user_form(unit_code="Phường Tân An"))
+    assert response.status_code == 302
+    assert db.session.scalar(select(User.unit_id).where(User.username == "nguyenvana")) == tan_an.id
+    auth.logout()
+
+    auth.login("admin")
+    response = client.post("/sites/new", data=site_form(unit="tan an", name="Chợ Tân An"))
+    assert response.status_code == 400
+    message = field_error(response, "unit")
+    assert message.startswith("Có 3 đơn vị tên “tan an”:")
+    assert "Phường Tân An, Thái Nguyên (05870)" in message and "Phường Tân An, Tuyên Quang (02301)" in message
+    response = client.post("/admin/users/new", data=user_form(username="tranthib", unit_code="Phường Tân An"))
+    assert response.status_code == 400 and field_error(response, "unit_code").startswith("Có 2 đơn vị tên")
+    auth.logout()
+
+    auth.login("manager")  # of Phường Phổ Yên: no Tân An there
+    response = client.post("/sites/new", data=site_form(unit="tan an", name="Chợ Tân An"))
+    assert response.status_code == 400
+    assert field_error(response, "unit") == "Không có đơn vị nào có tên “tan an” trong Phường Phổ Yên."
+    assert count(Site) == 1

@@ -53,6 +53,12 @@ def in_scope(user: User, unit_id: int | None) -> bool:
     return user.unit_id in ancestor_ids(unit_id)
 
 
+def name_scope(user: User) -> int | None:
+    """The unit among whose subtree a unit typed by name is looked for (units.services.find_unit's `within`):
+    the user's own; None, no limit, for an admin (and for an account without a unit, whom access checks refuse)."""
+    return None if user.role == Role.ADMIN else user.unit_id
+
+
 def can_manage(user: User, unit_id: int | None) -> bool:
     """Managers (and admins) edit programs, boards, registries and documents of units in scope."""
     return user.role in MANAGERS and in_scope(user, unit_id)

@@ -26,6 +26,7 @@ from tracker.layout import AUDIT_ACTIONS
 from tracker.qr import address, render
 from tracker.settings import Setting
 from tracker.sites.models import Site, SiteStatus
+from tracker.units.services import unit_choice
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -56,7 +57,7 @@ def _edit_form(user: User, submitted: bool = False) -> UserForm:
     if submitted:
         form = UserForm(formdata=request.form)
     else:
-        form = UserForm(formdata=None, obj=user, unit_code=user.unit.code if user.unit else "")
+        form = UserForm(formdata=None, obj=user, unit_code=unit_choice(user.unit) if user.unit else "")
     _role_choices(form)
     return form
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import audit
 from tracker.audit import AuditEvent
-from tracker.auth.access import in_scope
+from tracker.auth.access import in_scope, name_scope
 from tracker.auth.models import ApiToken, Role, User, hash_token
 from tracker.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from tracker.db import utcnow
@@ -211,8 +211,9 @@ def _role(value: Role | str) -> Role:
         raise ValidationError({"role": _("Vai trò không hợp lệ.")}) from None
 
 
-def _unit(ref: str | None) -> Unit | None:
-    return find_unit(ref) if (ref or "").strip() else None
+def _unit(ref: str | None, actor: User) -> Unit | None:
+    """The unit typed on an account's form; a name is read within the actor's scope."""
+    return find_unit(ref, within=name_scope(actor)) if (ref or "").strip() else None
 
 
 def _check_grant(actor: User, role: Role | None, unit: Unit | None) -> None:
@@ -231,7 +232,7 @@ def add_user(
     """Create an account on behalf of `actor`, who may only grant roles and units within their own rights."""
     errors: dict[str, str] = {}
     role = _collect(errors, _role, role)
-    unit = _collect(errors, _unit, unit_code)
+    unit = _collect(errors, _unit, unit_code, actor)
     if "unit" not in errors:
         _collect(errors, _check_grant, actor, role, unit)
         if role is not None:
@@ -259,7 +260,7 @@ def edit_user(
     check_version(user, version)
     errors: dict[str, str] = {}
     role = _collect(errors, _role, role)
-    unit = _collect(errors, _unit, unit_code)
+    unit = _collect(errors, _unit, unit_code, actor)
     if "unit" not in errors:
         _collect(errors, _check_grant, actor, role, unit)
         if role is not None:

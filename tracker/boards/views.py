@@ -13,7 +13,16 @@ from sqlalchemy import select
 
 from tracker import audit, imports
 from tracker.api.helpers import scope_unit_ids
-from tracker.auth.access import EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, load_in_scope
+from tracker.auth.access import (
+    EVERYONE,
+    MANAGERS,
+    allow,
+    can_manage,
+    check_manage,
+    check_scope,
+    load_in_scope,
+    name_scope,
+)
 from tracker.boards import export, services
 from tracker.boards.forms import (
     FIELD_OF,
@@ -63,7 +72,7 @@ def index():
     unit, unit_ids, status = current_user.unit, scope_unit_ids(), 200
     if form.unit.data:
         try:
-            unit = find_unit(form.unit.data, "unit")
+            unit = find_unit(form.unit.data, "unit", name_scope(current_user))
             check_scope(unit.id)
             unit_ids = subtree_select(unit.id)
         except ValidationError as exc:
@@ -102,7 +111,7 @@ def create():
     form.fill_choices(typed or default_unit)  # the parents offered are the steering boards of the unit typed
     if form.validate_on_submit():
         try:
-            unit = find_unit(form.unit.data, "unit")
+            unit = find_unit(form.unit.data, "unit", name_scope(current_user))
             check_manage(unit.id)
             board = services.create_board(unit, form.fields(unit))
         except ValidationError as exc:
@@ -119,7 +128,7 @@ def create():
 def _unit_or_none(ref: str) -> Unit | None:
     """The unit a link names, when the user manages it (its steering boards are offered as parents)."""
     try:
-        unit = find_unit(ref, "unit")
+        unit = find_unit(ref, "unit", name_scope(current_user))
     except ValidationError:
         return None
     return unit if can_manage(current_user, unit.id) else None

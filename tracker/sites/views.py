@@ -23,6 +23,7 @@ from tracker.auth.access import (
     check_scope,
     in_scope,
     load_in_scope,
+    name_scope,
 )
 from tracker.auth.models import Role
 from tracker.errors import StaleVersion, ValidationError, abort_with
@@ -105,7 +106,7 @@ def _flash_same_name(site: Site) -> None:
 def _list_scope(form: SiteFilterForm) -> tuple[Unit | None, object]:
     """The unit the list shows (typed, else the user's own) and its subtree; an admin without a unit sees all."""
     if form.unit.data:
-        unit = find_unit(form.unit.data, "unit")
+        unit = find_unit(form.unit.data, "unit", name_scope(current_user))
         check_scope(unit.id)
         return unit, subtree_select(unit.id)
     if current_user.unit is not None:
@@ -188,7 +189,7 @@ def _checked(form: CreateSiteForm) -> tuple[Unit, services.SiteFields]:
     """The unit and the fields, or one ValidationError naming every bad field at once."""
     errors, unit, fields = {}, None, None
     try:
-        unit = find_unit(form.unit.data, "unit")
+        unit = find_unit(form.unit.data, "unit", name_scope(current_user))
     except ValidationError as exc:
         errors.update(exc.fields)
     try:

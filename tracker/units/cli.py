@@ -29,7 +29,11 @@ def load_command():
 @click.option("--on", "on_text", required=True, help="Ngày sáp nhập, dd/mm/yyyy.")
 @click.option("--keep-seats", is_flag=True, help="Giữ nguyên thành viên Ban của đơn vị cũ.")
 def merge_command(sources, into_ref, on_text, keep_seats):
-    """Merge SOURCES (codes or #ids, comma-separated) into another unit: the web form's rules, in one transaction."""
+    """Merge SOURCES into another unit: the web form's rules, in one transaction.
+
+    SOURCES: codes or #ids separated by commas, or names separated by semicolons
+    ("Phường Bãi Bông; Phường Ba Hàng").
+    """
     audit.set_cli_actor("cli:units merge")
     try:
         on = parse_day(on_text)

@@ -47,7 +47,7 @@ class UnitForm(FlaskForm):
     )
     parent = UnitField(
         _l("Đơn vị cấp trên"),
-        validators=[DataRequired(_l("Hãy nhập mã đơn vị cấp trên."))],
+        validators=[DataRequired(_l("Hãy nhập tên hoặc mã đơn vị cấp trên."))],
         description=UNIT_REF_HELP,
     )
     code = StringField(
@@ -61,12 +61,15 @@ class UnitForm(FlaskForm):
 class MergeForm(FlaskForm):
     sources = TextAreaField(
         _l("Đơn vị bị sáp nhập"),
-        validators=[DataRequired(_l("Hãy nhập mã đơn vị cần sáp nhập."))],
-        description=_l("Một hoặc nhiều mã, cách nhau bởi dấu phẩy hoặc xuống dòng; #số thứ tự với đơn vị không có mã."),
+        validators=[DataRequired(_l("Hãy nhập tên hoặc mã đơn vị cần sáp nhập."))],
+        description=_l(
+            "Một hoặc nhiều đơn vị, mỗi đơn vị một dòng hoặc cách nhau bởi dấu chấm phẩy: tên (gõ không dấu cũng "
+            "được) hoặc mã; các mã cũng có thể cách nhau bởi dấu phẩy; #số thứ tự với đơn vị không có mã."
+        ),
     )
     into = UnitField(
         _l("Sáp nhập vào đơn vị"),
-        validators=[DataRequired(_l("Hãy nhập mã đơn vị tiếp nhận."))],
+        validators=[DataRequired(_l("Hãy nhập tên hoặc mã đơn vị tiếp nhận."))],
         description=UNIT_REF_HELP,
     )
     on = DayField(_l("Ngày sáp nhập"), [InputRequired(_l("Hãy nhập ngày sáp nhập."))], description=_l("dd/mm/yyyy"))

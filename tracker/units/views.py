@@ -7,7 +7,17 @@ from sqlalchemy import false
 from sqlalchemy.orm import selectinload
 
 from tracker import audit
-from tracker.auth.access import ADMINS, EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, in_scope
+from tracker.auth.access import (
+    ADMINS,
+    EVERYONE,
+    MANAGERS,
+    allow,
+    can_manage,
+    check_manage,
+    check_scope,
+    in_scope,
+    name_scope,
+)
 from tracker.auth.models import Role
 from tracker.errors import ValidationError
 from tracker.extensions import db
@@ -67,7 +77,7 @@ def suggest():
     query = (request.args.get("q") or "").strip()[:100]
     if len(query) < 2:
         return jsonify(items=[])
-    within = None if current_user.role == Role.ADMIN else current_user.unit_id
+    within = name_scope(current_user)
     if within is None and current_user.role != Role.ADMIN:
         return jsonify(items=[])
     stmt = services.search(query, within=within).options(selectinload(Unit.parent)).limit(SUGGESTED)
@@ -106,7 +116,7 @@ def create():
     form = UnitForm(parent=request.args.get("parent") or (services.unit_ref(own) if own else ""))
     if form.validate_on_submit():
         try:
-            parent = services.find_unit(form.parent.data, "parent")
+            parent = services.find_unit(form.parent.data, "parent", name_scope(current_user))
             check_manage(parent.id)
             unit = services.create_unit(
                 form.name.data, form.kind.data, parent, code=form.code.data, valid_from=form.valid_from.data
