@@ -722,3 +722,18 @@ def test_the_program_page_and_list_link_the_exports(client, auth, users, program
             assert link == f"/programs/{program.id}/export.{fmt}"
             download = client.get(link)
             assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+
+
+def test_the_owner_is_not_read_twice_when_the_responsible_unit_repeats_it(client, auth, users, program, revenue):
+    same = factories.create_task(program, "Kiện toàn Tổ", owner_name="UBND phường", responsible=" ubnd  PHƯỜNG ")
+    other = factories.create_task(program, "Thu ngân sách", owner_name="UBND phường", responsible="Bộ phận tài chính")
+    db.session.commit()
+    auth.login("viewer")
+    facts = text(client.get(f"/tasks/{same.id}")).split('data-testid="task-facts"')[1].split("</dl>")[0]
+    assert re.search(r'data-testid="fact-owner">UBND phường<', facts)
+    assert re.search(r'data-testid="fact-responsible"><span class="muted"[^>]*>như người thực hiện<', facts)
+    assert facts.lower().count("ubnd") == 1
+    for task, responsible in [(other, "Bộ phận tài chính"), (revenue, "UBND phường")]:
+        facts = text(client.get(f"/tasks/{task.id}")).split('data-testid="task-facts"')[1].split("</dl>")[0]
+        assert re.search(rf'data-testid="fact-responsible">{responsible}<', facts), task.title
+        assert "như người thực hiện" not in facts
