@@ -237,3 +237,11 @@ def users(app, province, ward):
     }
     db.session.commit()
     return made
+
+
+@pytest.fixture
+def site(app, ward):
+    """The ward's market, registered and committed (files that need other fields define their own `site`)."""
+    made = factories.create_site(ward, address="Tổ 5")
+    db.session.commit()
+    return made

@@ -3,7 +3,6 @@ pages) share HEAVY_LIMIT; a 429 in the API's JSON error shape (or the HTML page)
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from tests import factories
@@ -11,14 +10,6 @@ from tests.test_api import assert_error, bearer, new_document
 from tracker.auth.services import issue_api_token
 from tracker.documents.models import Document
 from tracker.extensions import HEAVY_ENDPOINTS, db
-from tracker.sites import services as sites
-
-
-@pytest.fixture
-def site(app, ward):
-    made = sites.create_site(ward, sites.SiteFields(name="Chợ Bãi Bông", kind="market", address="Tổ 5"))
-    db.session.commit()
-    return made
 
 
 def documents() -> int:

@@ -23,10 +23,6 @@ from tracker.sites.models import RetiredSiteCode, Site, SiteStatus
 BASE = "https://cds.example.gov.vn"  # PUBLIC_BASE_URL of the tests
 
 
-def make_site(unit, name="Chợ Bãi Bông", kind="market", **fields) -> Site:
-    return services.create_site(unit, services.SiteFields(name=name, kind=kind, **fields))
-
-
 def site_count() -> int:
     return db.session.scalar(select(func.count(Site.id)))
 
@@ -62,10 +58,10 @@ def other_ward(app, province):
 def registry(app, users, ward, other_ward):
     """Three sites of the ward (one retired), one of another ward."""
     made = {
-        "market": make_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5"),
-        "school": make_site(ward, "Trường Tiểu học Bãi Bông", "school"),
-        "old": make_site(ward, "Nhà văn hóa cũ", "other"),
-        "elsewhere": make_site(other_ward, "Chợ Ba Hàng", "market"),
+        "market": factories.create_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5"),
+        "school": factories.create_site(ward, "Trường Tiểu học Bãi Bông", "school"),
+        "old": factories.create_site(ward, "Nhà văn hóa cũ", "other"),
+        "elsewhere": factories.create_site(other_ward, "Chợ Ba Hàng", "market"),
     }
     services.set_status(made["old"], "retired", expected_version=None)
     db.session.commit()

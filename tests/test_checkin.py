@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from tests import factories
 from tests.conftest import CSRFClient, base_config
 from tracker import create_app
 from tracker.checkin import services as checkin
@@ -28,9 +29,7 @@ NOT_FOUND = "Không tìm thấy điểm QR này"
 
 @pytest.fixture
 def site(app, ward):
-    made = sites.create_site(
-        ward, sites.SiteFields(name="Chợ Bãi Bông", kind="market", address="Tổ dân phố 5, phường Phổ Yên")
-    )
+    made = factories.create_site(ward, address="Tổ dân phố 5, phường Phổ Yên")
     db.session.commit()
     return made
 
@@ -259,7 +258,7 @@ def test_a_request_that_already_opened_a_transaction_checks_in_on_its_connection
 
 
 def test_the_same_device_at_another_site_counts(app, client, site, ward):
-    other = sites.create_site(ward, sites.SiteFields(name="Trường THCS Bãi Bông", kind="school"))
+    other = factories.create_site(ward, "Trường THCS Bãi Bông", "school")
     db.session.commit()
     submit(client, site.code)
     assert CONFIRMED in text(submit(client, other.code))
@@ -401,7 +400,7 @@ def test_limit_headers_name_the_shortest_address_limit_then_the_one_exceeded(app
 
 def test_the_site_limit_is_counted_first_and_an_exceeded_one_stops_the_count(app, site, ward):
     app.config.update(CHECKIN_LIMIT_PER_ADDRESS="10 per minute", CHECKIN_LIMIT_PER_SITE="3 per minute")
-    other = sites.create_site(ward, sites.SiteFields(name="Trường THCS Bãi Bông", kind="school"))
+    other = factories.create_site(ward, "Trường THCS Bãi Bông", "school")
     db.session.commit()
     assert [submit(new_phone(app), site.code).status_code for _ in range(4)] == [200, 200, 200, 429]
     elsewhere = submit(new_phone(app), other.code)

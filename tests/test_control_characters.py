@@ -9,9 +9,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.test_api import assert_error, bearer
 from tests.test_site_import import csv_bytes
-from tests.test_sites_views import form, listed, make_site
+from tests.test_sites_views import form, listed
 from tracker import imports
 from tracker.extensions import db
 from tracker.sites.imports import SiteImport
@@ -86,7 +87,7 @@ def test_a_search_drops_control_characters(client, auth, users, path):
 
 
 def test_the_sites_list_finds_through_a_nul_and_reads_its_filters(client, auth, users, ward):
-    make_site(ward, "Chợ Bãi Bông", "market")
+    factories.create_site(ward, "Chợ Bãi Bông", "market")
     db.session.commit()
     auth.login("viewer")
     assert listed(client.get(f"/sites/?q=%00{quote('Bãi Bông')}")) == ["Chợ Bãi Bông"]
@@ -94,7 +95,7 @@ def test_the_sites_list_finds_through_a_nul_and_reads_its_filters(client, auth, 
 
 
 def test_the_api_sites_list_drops_control_characters_of_its_search(client, users, ward):
-    make_site(ward, "Chợ Bãi Bông", "market")
+    factories.create_site(ward, "Chợ Bãi Bông", "market")
     db.session.commit()
     response = client.get(f"/api/v1/sites?q=%00{quote('Bãi')}", headers=bearer(users["viewer"]))
     assert response.status_code == 200

@@ -339,19 +339,16 @@ def test_a_parent_task_shows_its_rolled_up_progress_in_the_lists(client, auth, w
 
 
 def _site(unit, kind=SiteKind.AGENCY, *, printed=False, checkins=(), status=SiteStatus.ACTIVE) -> Site:
-    site = Site(
-        unit=unit,
-        name=f"Điểm {new_code()}",
-        kind=kind,
-        code=new_code(),
+    """A site with its poster printed or not, and a check-in `checkins` days ago each (from its own device)."""
+    site = factories.insert_site(
+        unit,
+        f"Điểm {new_code()}",
+        kind,
         status=status,
         poster_printed_at=datetime.now(UTC) if printed else None,
     )
-    db.session.add(site)
-    db.session.flush()
     for days_ago in checkins:
-        at = datetime.now(UTC) - timedelta(days=days_ago)
-        db.session.add(CheckIn(site_id=site.id, at=at, device_hash=new_code()))
+        factories.check_in(site, datetime.now(UTC) - timedelta(days=days_ago), device=new_code())
     return site
 
 

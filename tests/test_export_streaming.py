@@ -14,7 +14,6 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.engine import Result
 
 from tests import factories
-from tests.test_sites_views import check_in, make_site
 from tracker import downloads, imports
 from tracker.extensions import db
 
@@ -24,9 +23,9 @@ CSV = "text/csv; charset=utf-8"
 @pytest.fixture
 def sites(app, ward, users):
     """Seven sites of the ward, the first ones scanned."""
-    made = [make_site(ward, f"Điểm {n}", "business", address=f"Tổ {n}") for n in range(7)]
+    made = [factories.create_site(ward, f"Điểm {n}", "business", address=f"Tổ {n}") for n in range(7)]
     for n, site in enumerate(made[:3]):
-        check_in(site, datetime.now(UTC) - timedelta(days=n))
+        factories.check_in(site, datetime.now(UTC) - timedelta(days=n))
     db.session.commit()
     return made
 

@@ -22,7 +22,6 @@ from tracker.auth.services import issue_api_token
 from tracker.boards.services import BoardFields, MemberFields, add_member, create_board
 from tracker.checkin.views import DEVICE_COOKIE
 from tracker.extensions import db
-from tracker.sites.services import SiteFields, create_site
 from tracker.units.models import Unit
 
 TEMPLATES = PROJECT_ROOT / "templates"
@@ -63,7 +62,7 @@ def assert_no_inline_code(html: str) -> None:
 
 @pytest.fixture
 def site(app, ward):
-    made = create_site(ward, SiteFields(name="Chợ Bãi Bông", kind="market", address="Tổ dân phố 5"))
+    made = factories.create_site(ward, address="Tổ dân phố 5")
     db.session.commit()
     return made
 
@@ -269,7 +268,7 @@ def test_under_https_cookies_are_host_prefixed_and_secure_hsts_is_sent_and_login
 
 def test_under_https_the_check_in_device_cookie_is_host_prefixed(https_app):
     ward = db.session.scalar(select(Unit).where(Unit.code == "05860"))
-    site = create_site(ward, SiteFields(name="Chợ Bãi Bông", kind="market"))
+    site = factories.create_site(ward)
     db.session.commit()
     client = https_app.test_client()
     page = client.get(f"/c/{site.code}", base_url="https://localhost")

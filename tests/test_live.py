@@ -16,8 +16,7 @@ from tracker.programs.models import TaskUpdate
 from tracker.programs.progress import evaluate_task, local_today
 from tracker.programs.services import TaskFields
 from tracker.services.models import PublicService
-from tracker.sites.codes import new_code
-from tracker.sites.models import CheckIn, Site
+from tracker.sites.models import CheckIn
 from tracker.units.services import merge
 
 
@@ -34,12 +33,6 @@ def _live(program, source, target=D(600), **fields):
     ).row
 
 
-def _site(unit, name="Trụ sở", **fields):
-    site = Site(unit=unit, name=name, kind=fields.pop("kind", "agency"), code=new_code(), **fields)
-    db.session.add(site)
-    return site
-
-
 def _system_updates(task):
     return db.session.scalars(
         select(TaskUpdate).where(TaskUpdate.task_id == task.id, TaskUpdate.user_id.is_(None)).order_by(TaskUpdate.id)
@@ -50,9 +43,9 @@ def test_registering_a_site_moves_the_qr_task_in_the_same_transaction(program, w
     task = _live(program, "sites_registered")
     db.session.commit()
     resident_group = factories.create_unit("Tổ dân phố 1", "residential_group", parent=ward)
-    _site(ward)
-    _site(resident_group, "Nhà văn hóa")  # a subordinate unit's sites count too
-    _site(province, "Sở")  # a parent's sites do not
+    factories.insert_site(ward)
+    factories.insert_site(resident_group, "Nhà văn hóa")  # a subordinate unit's sites count too
+    factories.insert_site(province, "Sở")  # a parent's sites do not
     db.session.commit()
     assert [u.value for u in _system_updates(task)] == [D(0), D(2)]
     assert evaluate_task(task).value == D(2)
@@ -61,7 +54,7 @@ def test_registering_a_site_moves_the_qr_task_in_the_same_transaction(program, w
 def test_a_rolled_back_registration_records_nothing(program, ward):
     task = _live(program, "sites_registered")
     db.session.commit()
-    _site(ward)
+    factories.insert_site(ward)
     db.session.flush()
     db.session.rollback()
     assert [u.value for u in _system_updates(task)] == [D(0)]
@@ -70,8 +63,8 @@ def test_a_rolled_back_registration_records_nothing(program, ward):
 def test_posters_and_kinds(program, ward):
     printed = _live(program, "posters_printed")
     schools = _live(program, "sites_registered", source_site_kind="school")
-    _site(ward, "Trường", kind="school", poster_printed_at=utcnow())
-    _site(ward, "Chợ", kind="market")
+    factories.insert_site(ward, "Trường", kind="school", poster_printed_at=utcnow())
+    factories.insert_site(ward, "Chợ", kind="market")
     db.session.commit()
     assert evaluate_task(printed).value == D(1)
     assert evaluate_task(schools).value == D(1)
@@ -106,8 +99,8 @@ def test_board_members_and_services(program, ward):
 
 def test_snapshot_records_check_in_based_values(program, ward, runner):
     task = _live(program, "sites_active")
-    site = _site(ward)
-    _site(ward, "Không ai quét")
+    site = factories.insert_site(ward)
+    factories.insert_site(ward, "Không ai quét")
     db.session.flush()
     db.session.add(CheckIn(site_id=site.id, device_hash="a" * 64, at=datetime.now(UTC) - timedelta(days=3)))
     db.session.commit()
@@ -127,8 +120,8 @@ def test_an_ended_program_keeps_its_final_figures(program, ward, province):
     final = _live(ended, "sites_registered")
     successor = _live(program, "sites_registered")
     db.session.commit()
-    _site(old_ward, "Chợ Bãi Bông")
-    _site(old_ward, "Trường Tiểu học Bãi Bông")
+    factories.insert_site(old_ward, "Chợ Bãi Bông")
+    factories.insert_site(old_ward, "Trường Tiểu học Bãi Bông")
     db.session.commit()
     assert [u.value for u in _system_updates(final)] == [D(0), D(2)]
 
@@ -137,8 +130,8 @@ def test_an_ended_program_keeps_its_final_figures(program, ward, province):
     merge([old_ward], ward, local_today())
     db.session.commit()
     assert [u.value for u in _system_updates(successor)] == [D(0), D(2)]  # the living registry moved on
-    _site(old_ward, "Điểm cũ", status="retired")
-    _site(ward, "Trụ sở mới")
+    factories.insert_site(old_ward, "Điểm cũ", status="retired")
+    factories.insert_site(ward, "Trụ sở mới")
     db.session.commit()
     assert snapshot() == 0  # the ended program's task differs from the registries, and is left alone
     assert [u.value for u in _system_updates(final)] == [D(0), D(2)]

@@ -37,10 +37,6 @@ LONG_ADDRESS = (
 )
 
 
-def create_site(unit, name="Chợ Bãi Bông", **fields):
-    return services.create_site(unit, services.SiteFields(name=name, kind=fields.pop("kind", "market"), **fields))
-
-
 def read_pdf(data: bytes) -> list[dict]:
     """Per page: its size in points, the QRs found at DPI (text, corners in points from the bottom left, version),
     and the box of every printed character."""
@@ -101,7 +97,7 @@ def assert_laid_out(page: dict, margin: float) -> None:
 
 @pytest.mark.parametrize("layout, per_page", [("a4", 1), ("a5", 1), ("a4x4", 4)])
 def test_every_poster_decodes_to_its_site(app, ward, layout, per_page):
-    sites = [create_site(ward, f"Hộ kinh doanh số {n}") for n in range(5)]
+    sites = [factories.create_site(ward, f"Hộ kinh doanh số {n}") for n in range(5)]
     out = io.BytesIO()
     posters.write_posters(sites, layout, out, program_reference="Kế hoạch 37/KH-UBND")
     pages = read_pdf(out.getvalue())
@@ -115,7 +111,7 @@ def test_every_poster_decodes_to_its_site(app, ward, layout, per_page):
 
 
 def test_a4_qr_is_at_least_10_cm_wide_and_vector(app, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     out = io.BytesIO()
     posters.write_posters([site], "a4", out)
     (page,) = read_pdf(out.getvalue())
@@ -132,7 +128,7 @@ def test_a4_qr_is_at_least_10_cm_wide_and_vector(app, ward):
 
 @pytest.mark.parametrize("layout, margin", [("a4", 10 * mm), ("a5", 7 * mm), ("a4x4", 5 * mm)])
 def test_long_vietnamese_names_wrap_inside_the_page(app, ward, layout, margin):
-    site = create_site(ward, LONG_NAME, address=LONG_ADDRESS)
+    site = factories.create_site(ward, LONG_NAME, address=LONG_ADDRESS)
     out = io.BytesIO()
     posters.write_posters([site] * (4 if layout == "a4x4" else 1), layout, out, title="ĐIỂM QUÉT MÃ QR ĐIỂM DANH")
     (page,) = read_pdf(out.getvalue())
@@ -166,7 +162,8 @@ def test_a_word_longer_than_the_line_is_broken_not_cut(app):
 
 @pytest.mark.parametrize("spec", [posters.POSTER_A4, posters.POSTER_A5, posters.STICKER], ids=["a4", "a5", "sticker"])
 def test_the_longest_fields_keep_the_qr_at_its_minimum(app, ward, spec):
-    site = create_site(ward, ("Điểm tiếp nhận hồ sơ " * 20)[:300], address=("Tổ dân phố Bãi Bông " * 30)[:500])
+    name, address = ("Điểm tiếp nhận hồ sơ " * 20)[:300], ("Tổ dân phố Bãi Bông " * 30)[:500]
+    site = factories.create_site(ward, name, address=address)
     layout = posters.compose(site, spec, posters.texts(), 29)
     assert layout.qr_size >= spec.qr_min
     assert all(line.y > spec.margin / 2 for line in layout.lines)
@@ -174,7 +171,7 @@ def test_the_longest_fields_keep_the_qr_at_its_minimum(app, ward, spec):
 
 def test_batches_are_joined_into_one_document(app, ward, monkeypatch):
     monkeypatch.setattr(posters, "BATCH", 2)
-    sites = [create_site(ward, f"Điểm {n}") for n in range(5)]
+    sites = [factories.create_site(ward, f"Điểm {n}") for n in range(5)]
     chunks = list(posters.stream_posters(iter(sites), "a4"))
     assert all(chunk.count(b"/Type /Page\n") == 2 for chunk in chunks[1:3])  # a chunk per batch of two pages
     assert codes_read(read_pdf(b"".join(chunks))) == payloads(sites)
@@ -182,7 +179,7 @@ def test_batches_are_joined_into_one_document(app, ward, monkeypatch):
 
 def test_an_unknown_layout_is_refused_before_anything_is_written(app, ward):
     with pytest.raises(ValueError):
-        posters.stream_posters([create_site(ward)], "a3")
+        posters.stream_posters([factories.create_site(ward)], "a3")
 
 
 # --- the downloads -----------------------------------------------------------------------------------------
@@ -190,7 +187,7 @@ def test_an_unknown_layout_is_refused_before_anything_is_written(app, ward):
 
 @pytest.mark.parametrize("layout", posters.LAYOUTS)
 def test_poster_download_decodes_and_checks_in_and_the_staff_mark_it_printed(app, client, auth, users, ward, layout):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     assert site.poster_printed_at is None
     auth.login("member")
@@ -210,8 +207,8 @@ def test_poster_download_decodes_and_checks_in_and_the_staff_mark_it_printed(app
 
 
 def test_bulk_by_ticked_sites_streams_one_pdf_in_name_order(app, client, auth, users, ward):
-    sites = [create_site(ward, name) for name in ("Chợ C", "Chợ A", "Chợ B")]
-    untouched = create_site(ward, "Chợ D")
+    sites = [factories.create_site(ward, name) for name in ("Chợ C", "Chợ A", "Chợ B")]
+    untouched = factories.create_site(ward, "Chợ D")
     db.session.commit()
     auth.login("member")
     response = client.post("/sites/posters", data={"site_ids": [s.id for s in sites], "layout": "a4"})
@@ -229,10 +226,10 @@ def test_bulk_by_ticked_sites_streams_one_pdf_in_name_order(app, client, auth, u
 
 def test_bulk_by_unit_and_filters(app, client, auth, users, ward):
     group = factories.create_unit("Tổ dân phố Bãi Bông", "residential_group", parent=ward)
-    market = create_site(ward, "Chợ Phổ Yên", kind="market")
-    school = create_site(group, "Trường Tiểu học Bãi Bông", kind="school")
-    printed = create_site(ward, "Chợ cũ", kind="market")
-    retired = create_site(ward, "Chợ tạm", kind="market")
+    market = factories.create_site(ward, "Chợ Phổ Yên", kind="market")
+    school = factories.create_site(group, "Trường Tiểu học Bãi Bông", kind="school")
+    printed = factories.create_site(ward, "Chợ cũ", kind="market")
+    retired = factories.create_site(ward, "Chợ tạm", kind="market")
     services.mark_posters_printed([printed.id])
     services.set_status(retired, "retired", expected_version=None)
     db.session.commit()
@@ -264,7 +261,7 @@ def filtered_form(client, query: str) -> dict[str, str]:
 @pytest.fixture
 def by_activity(app, users, ward):
     """Two sites of the ward: one checked in today (active), one never (inactive)."""
-    busy, quiet = create_site(ward, "Chợ đông"), create_site(ward, "Chợ vắng")
+    busy, quiet = factories.create_site(ward, "Chợ đông"), factories.create_site(ward, "Chợ vắng")
     db.session.add(CheckIn(site_id=busy.id, at=utcnow(), device_hash="a" * 64))
     db.session.commit()
     return {"active": busy, "inactive": quiet}
@@ -305,7 +302,7 @@ def start_bulk(client, auth, sites, monkeypatch):
 
 
 def test_sites_are_marked_printed_only_once_the_pdf_is_complete(app, client, auth, users, ward, monkeypatch):
-    sites = [create_site(ward, f"Chợ {n}") for n in range(3)]
+    sites = [factories.create_site(ward, f"Chợ {n}") for n in range(3)]
     db.session.commit()
     response, chunks = start_bulk(client, auth, sites, monkeypatch)
     assert next(chunks).startswith(b"%PDF-")
@@ -325,7 +322,7 @@ def test_sites_are_marked_printed_only_once_the_pdf_is_complete(app, client, aut
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_stream_reads_outside_the_sqlite_write_lock(app, client, auth, users, ward, database_url, monkeypatch):
     """While a bulk PDF streams, a check-in on another connection is written at once, not after the download."""
-    sites = [create_site(ward, f"Chợ {n}") for n in range(3)]
+    sites = [factories.create_site(ward, f"Chợ {n}") for n in range(3)]
     db.session.commit()
     response, chunks = start_bulk(client, auth, sites, monkeypatch)
     try:
@@ -352,8 +349,8 @@ def test_the_stream_reads_outside_the_sqlite_write_lock(app, client, auth, users
 
 def test_bulk_refuses_the_whole_request_for_a_site_of_another_unit(app, client, auth, users, ward):
     other_province = factories.create_unit("Bắc Kạn", "province", code="06")
-    elsewhere = create_site(factories.create_unit("Phường Phùng Chí Kiên", "ward", parent=other_province))
-    mine = create_site(ward)
+    elsewhere = factories.create_site(factories.create_unit("Phường Phùng Chí Kiên", "ward", parent=other_province))
+    mine = factories.create_site(ward)
     db.session.commit()
     auth.login("member")
     response = client.post("/sites/posters", data={"site_ids": [mine.id, elsewhere.id]})
@@ -364,8 +361,8 @@ def test_bulk_refuses_the_whole_request_for_a_site_of_another_unit(app, client, 
 
 
 def test_unknown_layout_empty_selection_and_retired_sites_are_400(app, client, auth, users, ward):
-    site = create_site(ward)
-    retired = create_site(ward, "Chợ tạm")
+    site = factories.create_site(ward)
+    retired = factories.create_site(ward, "Chợ tạm")
     services.set_status(retired, "retired", expected_version=None)
     db.session.commit()
     auth.login("member")
@@ -387,7 +384,7 @@ def test_unknown_layout_empty_selection_and_retired_sites_are_400(app, client, a
 
 
 def test_viewers_may_see_the_qr_but_not_print(app, client, auth, users, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     auth.login("viewer")
     assert client.get(f"/sites/{site.id}/qr.svg").status_code == 200
@@ -400,7 +397,7 @@ def test_viewers_may_see_the_qr_but_not_print(app, client, auth, users, ward):
 
 def test_posters_command_writes_the_unit_and_marks_it_printed(app, runner, ward, tmp_path):
     group = factories.create_unit("Tổ dân phố Bãi Bông", "residential_group", parent=ward)
-    sites = [create_site(ward, "Chợ Phổ Yên"), create_site(group, "Nhà văn hóa tổ 3", kind="other")]
+    sites = [factories.create_site(ward, "Chợ Phổ Yên"), factories.create_site(group, "Nhà văn hóa tổ 3", kind="other")]
     db.session.commit()
     out = tmp_path / "posters.pdf"
     result = runner.invoke(args=["posters", str(out), "--unit", ward.code, "--layout", "a5", "--reference", "KH 37"])

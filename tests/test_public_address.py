@@ -7,8 +7,9 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import base_config
-from tests.test_posters import create_site, overlaps, read_pdf
+from tests.test_posters import overlaps, read_pdf
 from tests.test_sites_queries import count_statements
 from tracker import create_app
 from tracker.audit import AuditEvent
@@ -82,7 +83,7 @@ def test_an_address_a_phone_cannot_open_is_explained(app, url, words):
 def test_staff_see_the_banner_on_the_sites_list_and_site_pages_while_the_address_is_loopback(
     app, client, auth, users, ward, role
 ):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     app.config["PUBLIC_BASE_URL"] = LOOPBACK
     auth.login(role)
@@ -94,7 +95,7 @@ def test_staff_see_the_banner_on_the_sites_list_and_site_pages_while_the_address
 
 
 def test_no_banner_for_a_public_address_or_a_viewer(app, client, auth, users, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     auth.login("member")
     for url in ("/sites/", f"/sites/{site.id}"):
@@ -113,7 +114,7 @@ def test_no_banner_for_a_public_address_or_a_viewer(app, client, auth, users, wa
 @pytest.mark.parametrize("layout", posters.LAYOUTS)
 def test_a_poster_printed_on_a_loopback_address_is_marked_and_still_decodes(app, ward, layout):
     app.config["PUBLIC_BASE_URL"] = LOOPBACK
-    sites = [create_site(ward, f"Hộ kinh doanh số {n}") for n in range(2)]
+    sites = [factories.create_site(ward, f"Hộ kinh doanh số {n}") for n in range(2)]
     out = io.BytesIO()
     posters.write_posters(sites, layout, out)
     pages = read_pdf(out.getvalue())
@@ -131,7 +132,7 @@ def test_a_poster_printed_on_a_loopback_address_is_marked_and_still_decodes(app,
 
 
 def test_a_poster_on_a_public_address_carries_no_mark(app, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     out = io.BytesIO()
     posters.write_posters([site], "a4", out)
     (page,) = read_pdf(out.getvalue())
@@ -139,7 +140,7 @@ def test_a_poster_on_a_public_address_carries_no_mark(app, ward):
 
 
 def test_the_poster_download_is_marked_while_the_address_is_private(app, client, auth, users, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     app.config["PUBLIC_BASE_URL"] = "http://192.168.1.10:5000"
     auth.login("member")
@@ -153,7 +154,7 @@ def test_the_poster_download_is_marked_while_the_address_is_private(app, client,
 
 
 def test_the_admin_page_shows_the_address_in_force_and_the_url_of_a_known_site(app, client, auth, users, ward):
-    site = create_site(ward, "Chợ Bãi Bông")
+    site = factories.create_site(ward, "Chợ Bãi Bông")
     db.session.commit()
     app.config["PUBLIC_BASE_URL"] = LOOPBACK
     auth.login("admin")
@@ -168,7 +169,7 @@ def test_the_admin_page_shows_the_address_in_force_and_the_url_of_a_known_site(a
 def test_the_admin_sets_the_address_it_wins_over_the_configuration_and_survives_a_restart(
     app, client, auth, users, ward, database_url, tmp_path
 ):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     app.config["PUBLIC_BASE_URL"] = LOOPBACK
     auth.login("admin")
@@ -236,7 +237,7 @@ def test_only_admins_see_or_set_the_address(app, client, auth, users, role):
 
 
 def test_other_workers_see_a_new_address_within_the_ttl(app, ward, monkeypatch):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     clock = [1000.0]
     monkeypatch.setattr(address.time, "monotonic", lambda: clock[0])
@@ -249,7 +250,7 @@ def test_other_workers_see_a_new_address_within_the_ttl(app, ward, monkeypatch):
 
 
 def test_the_address_costs_no_sql_on_the_image_route_once_kept(app, client, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     assert client.get(f"/qr/{site.code}.png").status_code == 200
     again, asked = count_statements(client.get, f"/qr/{site.code}.svg")
@@ -278,7 +279,7 @@ def test_the_command_names_a_stored_address_and_does_not_warn_about_it(app, runn
 
 
 def test_the_page_and_the_banner_read_in_english(app, client, auth, users, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     app.config["PUBLIC_BASE_URL"] = LOOPBACK
     auth.login("admin")

@@ -24,10 +24,6 @@ from tracker.sites.models import CheckIn
 QR_ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
-def create_site(unit, name="Chợ Bãi Bông", **fields):
-    return services.create_site(unit, services.SiteFields(name=name, kind=fields.pop("kind", "market"), **fields))
-
-
 def decode(image: Image.Image) -> list:
     return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
 
@@ -59,7 +55,7 @@ def assert_checks_in(phone, decoded: str, site) -> None:
 
 
 def test_payload_is_the_upper_cased_url_in_the_alphanumeric_set(app, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     data = render.payload(site.code)
     assert data == f"HTTPS://CDS.EXAMPLE.GOV.VN/C/{site.code}"
     assert set(data) <= set(QR_ALPHANUMERIC)
@@ -73,7 +69,7 @@ def test_base_url_comes_from_configuration(app, ward):
 
 
 def test_png_decodes_to_the_site_url_and_checks_in(app, client, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     image = Image.open(io.BytesIO(render.png(render.payload(site.code), box_size=4)))
     assert image.size == ((29 + 8) * 4,) * 2
@@ -85,7 +81,7 @@ def test_png_decodes_to_the_site_url_and_checks_in(app, client, ward):
 def test_svg_decodes_after_rendering_by_a_real_svg_renderer(app, ward):
     """The SVG bytes go through WeasyPrint's SVG renderer into a PDF, rasterised by PDFium, then decoded."""
     weasyprint = pytest.importorskip("weasyprint")
-    site = create_site(ward)
+    site = factories.create_site(ward)
     image = render.svg(render.payload(site.code))
     assert image.startswith(b"<svg") and image.count(b"<path") == 1 and b'shape-rendering="crispEdges"' in image
     source = base64.b64encode(image).decode()
@@ -100,7 +96,7 @@ def test_svg_decodes_after_rendering_by_a_real_svg_renderer(app, ward):
 
 @pytest.mark.parametrize("fmt, mimetype", [("svg", "image/svg+xml"), ("png", "image/png")])
 def test_image_is_cached_by_code(app, client, auth, users, ward, fmt, mimetype):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     auth.login("viewer")
     url = f"/sites/{site.id}/qr.{fmt}"
@@ -135,7 +131,7 @@ def test_image_is_cached_by_code(app, client, auth, users, ward, fmt, mimetype):
 
 
 def test_served_images_decode_to_the_current_code(app, client, auth, users, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     auth.login("member")
     png = client.get(f"/sites/{site.id}/qr.png")
@@ -146,7 +142,7 @@ def test_served_images_decode_to_the_current_code(app, client, auth, users, ward
 
 def test_images_of_another_unit_are_refused(app, client, auth, users, province):
     other_province = factories.create_unit("Bắc Kạn", "province", code="06")
-    elsewhere = create_site(factories.create_unit("Phường Phùng Chí Kiên", "ward", parent=other_province))
+    elsewhere = factories.create_site(factories.create_unit("Phường Phùng Chí Kiên", "ward", parent=other_province))
     db.session.commit()
     auth.login("viewer")
     assert client.get(f"/sites/{elsewhere.id}/qr.svg").status_code == 403
@@ -158,7 +154,7 @@ def test_images_of_another_unit_are_refused(app, client, auth, users, province):
 
 
 def test_images_need_an_account(app, client, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     response = client.get(f"/sites/{site.id}/qr.png")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -189,7 +185,7 @@ def test_images_are_rendered_once_per_payload(app, monkeypatch):
 
 
 def test_images_of_a_unit_below_are_served_and_of_the_own_unit(app, client, auth, users, province, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     factories.create_user("tinh", "viewer", province)
     db.session.commit()
     auth.login("tinh")  # the site's unit is under the province: in scope through the walk up the tree
@@ -208,7 +204,7 @@ def by_code(client, code: str, fmt: str = "svg", **headers):
 
 @pytest.mark.parametrize("fmt", ["svg", "png"])
 def test_the_image_by_code_is_public_and_kept_by_any_cache_for_a_year(app, client, auth, users, ward, fmt):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
 
     public = by_code(client, site.code, fmt)  # no account
@@ -242,14 +238,14 @@ def test_the_image_by_code_is_public_and_kept_by_any_cache_for_a_year(app, clien
 
 
 def test_the_png_by_code_checks_in_at_its_site(app, client, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     (found,) = decode(Image.open(io.BytesIO(by_code(client, site.code, "png").data)))
     assert_checks_in(app.test_client(), found.text, site)
 
 
 def test_the_image_by_code_answers_404_and_410_as_the_check_in_page(app, client, ward):
-    site, retired, rotated = (create_site(ward, name) for name in ("Chợ Bãi Bông", "Chợ tạm", "Chợ cũ"))
+    site, retired, rotated = (factories.create_site(ward, name) for name in ("Chợ Bãi Bông", "Chợ tạm", "Chợ cũ"))
     services.set_status(retired, "retired", expected_version=None)
     old = rotated.code
     services.rotate_code(rotated)
@@ -277,7 +273,7 @@ def later(monkeypatch, seconds: float) -> None:
 
 
 def test_a_code_asked_before_its_rotation_is_served_until_the_verdict_expires(app, client, ward, monkeypatch):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     old = site.code
     assert by_code(client, old).status_code == 200
@@ -293,7 +289,7 @@ def test_a_code_asked_before_its_rotation_is_served_until_the_verdict_expires(ap
 
 
 def test_a_fresh_verdict_costs_no_sql(app, client, ward):
-    site = create_site(ward)
+    site = factories.create_site(ward)
     db.session.commit()
     for code, status in ((site.code, 200), (services.unique_code(), 404)):
         first, asked = count_statements(by_code, client, code, "svg")

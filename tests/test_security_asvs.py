@@ -65,7 +65,6 @@ from tracker.db import utcnow
 from tracker.documents.models import Document
 from tracker.extensions import db, limiter
 from tracker.programs.models import TaskUpdate
-from tracker.sites import services as sites
 from tracker.sites.models import CheckIn, Site
 
 NO_STORE = "private, no-store"
@@ -93,13 +92,6 @@ def field_error(page, name: str) -> str:
 def directives(response) -> dict[str, str]:
     policy = response.headers["Content-Security-Policy"]
     return {part.split()[0]: part.partition(" ")[2] for part in (p.strip() for p in policy.split(";")) if part}
-
-
-@pytest.fixture
-def site(app, ward):
-    made = sites.create_site(ward, sites.SiteFields(name="Chợ Bãi Bông", kind="market", address="Tổ 5"))
-    db.session.commit()
-    return made
 
 
 @pytest.fixture
@@ -677,7 +669,7 @@ def archived(sqlite_template, tmp_path):
     app = create_app(base_config(f"sqlite:///{source}", str(tmp_path)) | {"UPLOAD_FOLDER": str(uploads)})
     with app.app_context():
         ward = factories.create_unit("Phường Phổ Yên", "ward", code="05860")
-        sites.create_site(ward, sites.SiteFields(name="Chợ Bãi Bông", kind="market"))
+        factories.create_site(ward)
         factories.create_user("admin", "admin", None)
         db.session.commit()
         made = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "tracker.tar.gz")])
@@ -742,7 +734,7 @@ def test_v15_2_2_exports_stream_rows_as_they_are_read(client, auth, users, ward,
     from tracker import downloads
 
     for n in range(5):
-        sites.create_site(ward, sites.SiteFields(name=f"Điểm {n}", kind="business"))
+        factories.create_site(ward, f"Điểm {n}", "business")
     db.session.commit()
     monkeypatch.setattr(downloads, "BATCH", 2)
     fetched = []
@@ -857,7 +849,7 @@ def test_v16_5_2_with_the_limit_storage_unreachable_logins_answer_and_are_still_
     with app.app_context():
         ward = factories.create_unit("Phường Phổ Yên", "ward", code="05860")
         factories.create_user("admin", "admin", None)
-        code = sites.create_site(ward, sites.SiteFields(name="Chợ Bãi Bông", kind="market")).code
+        code = factories.create_site(ward).code
         db.session.commit()
         desk = app.test_client()
         desk.environ_base["REMOTE_ADDR"] = "10.9.8.7"

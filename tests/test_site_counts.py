@@ -47,16 +47,11 @@ def kept() -> tuple[dict, dict]:
     return counts, activity
 
 
-def site(unit, name, kind="market", **fields) -> Site:
-    row = Site(unit=unit, name=name, kind=kind, code=new_code(), **fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
 def test_the_kept_counts_follow_every_kind_of_change(app, province, ward):
     other = factories.create_unit("Phường Ba Hàng", "ward", parent=province, code="05862")
-    market, school, shop = site(ward, "Chợ", "market"), site(ward, "Trường", "school"), site(other, "Quán", "other")
+    market = factories.insert_site(ward, "Chợ", "market")
+    school = factories.insert_site(ward, "Trường", "school")
+    shop = factories.insert_site(other, "Quán", "other")
     db.session.commit()
     assert kept() == recount()
 
@@ -103,8 +98,9 @@ def test_the_kept_counts_follow_every_kind_of_change(app, province, ward):
 
 
 def test_the_units_figures_read_the_kept_counts(app, province, ward):
-    market, school = site(ward, "Chợ", "market", poster_printed_at=NOW), site(ward, "Trường", "school")
-    site(ward, "Đã đóng", "market", status=SiteStatus.RETIRED)
+    market = factories.insert_site(ward, "Chợ", "market", poster_printed_at=NOW)
+    school = factories.insert_site(ward, "Trường", "school")
+    factories.insert_site(ward, "Đã đóng", "market", status=SiteStatus.RETIRED)
     db.session.add(CheckIn(site_id=market.id, at=NOW, device_hash="a"))
     db.session.add(CheckIn(site_id=school.id, at=NOW - timedelta(days=45), device_hash="b"))
     db.session.commit()

@@ -11,7 +11,6 @@ from openpyxl import Workbook, load_workbook
 
 from tests import factories
 from tests.test_export import statement_count
-from tests.test_sites_views import check_in, make_site
 from tracker import imports
 from tracker.errors import ValidationError
 from tracker.extensions import db
@@ -57,19 +56,19 @@ def registry(app, ward, other_ward, users):
     """Four sites of the ward (one retired), one with a printed poster, one scanned recently; one elsewhere."""
     now = datetime.now(UTC)
     made = {
-        "market": make_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5", contact_phone="0912345678"),
-        "school": make_site(ward, "Trường Tiểu học Phổ Yên", "school"),
-        "agency": make_site(ward, "UBND phường Phổ Yên", "agency"),
-        "closed": make_site(ward, "Cửa hàng đã đóng", "household_business"),
-        "elsewhere": make_site(other_ward, "Chợ Ba Hàng", "market"),
+        "market": factories.create_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5", contact_phone="0912345678"),
+        "school": factories.create_site(ward, "Trường Tiểu học Phổ Yên", "school"),
+        "agency": factories.create_site(ward, "UBND phường Phổ Yên", "agency"),
+        "closed": factories.create_site(ward, "Cửa hàng đã đóng", "household_business"),
+        "elsewhere": factories.create_site(other_ward, "Chợ Ba Hàng", "market"),
     }
     made["market"].code = "7K3M9QXAB2CD"
     made["school"].poster_printed_at = datetime(2025, 6, 30, 20, 0, tzinfo=UTC)  # 1 July in Vietnam
     made["closed"].status = SiteStatus.RETIRED
     for ago in (timedelta(days=60), timedelta(days=10), timedelta(days=3)):
-        check_in(made["market"], now - ago)
-    check_in(made["market"], datetime.combine(local_today(), datetime.min.time(), UTC) + timedelta(hours=1))
-    check_in(made["agency"], now - timedelta(days=45))
+        factories.check_in(made["market"], now - ago)
+    factories.check_in(made["market"], datetime.combine(local_today(), datetime.min.time(), UTC) + timedelta(hours=1))
+    factories.check_in(made["agency"], now - timedelta(days=45))
     db.session.commit()
     return made
 
@@ -271,7 +270,8 @@ def test_only_the_declared_headers_are_skipped(users, ward):
 def test_the_export_runs_the_same_statements_for_5_or_60_sites(client, auth, users, ward):
     def grow(numbers):
         for n in numbers:
-            check_in(make_site(ward, f"Điểm {n:02d}", "business"), datetime.now(UTC) - timedelta(days=n % 40))
+            site = factories.create_site(ward, f"Điểm {n:02d}", "business")
+            factories.check_in(site, datetime.now(UTC) - timedelta(days=n % 40))
         db.session.commit()
 
     grow(range(5))

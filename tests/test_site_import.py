@@ -28,10 +28,6 @@ def site_count() -> int:
     return db.session.scalar(select(func.count(Site.id)))
 
 
-def create_site(unit, name="Chợ Bãi Bông", kind="market"):
-    return services.create_site(unit, services.SiteFields(name=name, kind=kind))
-
-
 def check(data: bytes, user=None, unit=None, filename="diem.csv") -> imports.Preview:
     return imports.preview(SiteImport(user, unit), data, filename)
 
@@ -106,7 +102,7 @@ def test_a_unit_out_of_the_users_scope_is_a_row_error(app, users, ward, province
 
 
 def test_duplicate_names_warn_on_both_rows_naming_the_other(app, ward):
-    existing = create_site(ward, "Chợ Bãi Bông")
+    existing = factories.create_site(ward, "Chợ Bãi Bông")
     result = check(
         csv_bytes(
             "Trường Mầm non,Trường học,,,,05860,",
@@ -125,8 +121,8 @@ def test_duplicate_names_warn_on_both_rows_naming_the_other(app, ward):
 
 
 def test_a_qr_code_of_the_unit_updates_that_site(app, ward, other_ward):
-    site = create_site(ward, "Chợ cũ")
-    foreign = create_site(other_ward, "Chợ Ba Hàng")
+    site = factories.create_site(ward, "Chợ cũ")
+    foreign = factories.create_site(other_ward, "Chợ Ba Hàng")
     code = grouped(site.code).lower()
     result = check(
         csv_bytes(
@@ -270,7 +266,7 @@ def test_a_token_of_another_user_is_refused(client, auth, users, ward):
 
 
 def test_confirm_checks_again(client, auth, users, ward, other_ward):
-    site = create_site(ward, "Chợ")
+    site = factories.create_site(ward, "Chợ")
     db.session.commit()
     auth.login("admin")
     token = token_of(upload(client, csv_bytes(f"Chợ mới,Chợ,,,,,{site.code}", "Điểm mới,Chợ,,,,,")))

@@ -9,10 +9,9 @@ from sqlalchemy import event
 from tests import factories
 from tracker.dashboards.queries import qr_points
 from tracker.extensions import db
-from tracker.sites import queries, services
+from tracker.sites import queries
 from tracker.sites.codes import grouped
-from tracker.sites.models import CheckIn, SiteKind, SiteStatus
-from tracker.sites.services import SiteFields
+from tracker.sites.models import SiteKind, SiteStatus
 from tracker.units.services import subtree_select
 
 TODAY = date(2025, 7, 15)
@@ -22,32 +21,24 @@ def at(*parts) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
-def make_site(unit, name, kind="other", **fields):
-    return services.create_site(unit, SiteFields(name=name, kind=kind, **fields))
-
-
-def check_in(site, moment: datetime, device="d"):
-    db.session.add(CheckIn(site_id=site.id, at=moment, device_hash=device))
-
-
 @pytest.fixture
 def sites(app, province, ward):
     """A market with four check-ins, a school with an old one, a quiet agency, a retired site, another ward's site."""
-    market = make_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5, phường Bãi Bông")
-    school = make_site(ward, "Trường Tiểu học Phổ Yên", "school", address="Đường Lý Nam Đế")
-    agency = make_site(ward, "UBND phường Phổ Yên", "agency")
-    closed = make_site(ward, "Cửa hàng đã đóng", "household_business")
+    market = factories.create_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5, phường Bãi Bông")
+    school = factories.create_site(ward, "Trường Tiểu học Phổ Yên", "school", address="Đường Lý Nam Đế")
+    agency = factories.create_site(ward, "UBND phường Phổ Yên", "agency")
+    closed = factories.create_site(ward, "Cửa hàng đã đóng", "household_business")
     other_ward = factories.create_unit("Phường Ba Hàng", "ward", parent=province, code="05862")
-    elsewhere = make_site(other_ward, "Chợ Ba Hàng", "market")
+    elsewhere = factories.create_site(other_ward, "Chợ Ba Hàng", "market")
     market.poster_printed_at = at(2025, 7, 1, 8, 0)
     closed.status = SiteStatus.RETIRED
-    check_in(market, at(2025, 7, 15, 2, 0))  # today, 09:00 in Vietnam
-    check_in(market, at(2025, 7, 10, 10, 0))  # within 7 days
-    check_in(market, at(2025, 7, 1, 20, 0))  # within 30 days: 03:00 on 2 July in Vietnam
-    check_in(market, at(2025, 5, 1, 8, 0))  # older than 30 days
-    check_in(school, at(2025, 6, 1, 8, 0))  # older than 30 days
-    check_in(closed, at(2025, 7, 14, 8, 0))
-    check_in(elsewhere, at(2025, 7, 14, 9, 0))
+    factories.check_in(market, at(2025, 7, 15, 2, 0))  # today, 09:00 in Vietnam
+    factories.check_in(market, at(2025, 7, 10, 10, 0))  # within 7 days
+    factories.check_in(market, at(2025, 7, 1, 20, 0))  # within 30 days: 03:00 on 2 July in Vietnam
+    factories.check_in(market, at(2025, 5, 1, 8, 0))  # older than 30 days
+    factories.check_in(school, at(2025, 6, 1, 8, 0))  # older than 30 days
+    factories.check_in(closed, at(2025, 7, 14, 8, 0))
+    factories.check_in(elsewhere, at(2025, 7, 14, 9, 0))
     db.session.commit()
     return {"market": market, "school": school, "agency": agency, "closed": closed, "elsewhere": elsewhere}
 

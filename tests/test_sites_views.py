@@ -13,10 +13,8 @@ from tests.test_export import statement_count
 from tracker.extensions import db
 from tracker.programs import progress
 from tracker.programs.models import TaskUpdate
-from tracker.sites import services
 from tracker.sites.codes import grouped
-from tracker.sites.models import CheckIn, RetiredSiteCode, Site, SiteStatus
-from tracker.sites.services import SiteFields
+from tracker.sites.models import RetiredSiteCode, Site, SiteStatus
 
 
 def text(page) -> str:
@@ -40,14 +38,6 @@ def shown_in(page, name: str) -> str:
 
 def site_count() -> int:
     return db.session.scalar(select(func.count(Site.id)))
-
-
-def make_site(unit, name, kind="other", **fields) -> Site:
-    return services.create_site(unit, SiteFields(name=name, kind=kind, **fields))
-
-
-def check_in(site, moment: datetime) -> None:
-    db.session.add(CheckIn(site_id=site.id, at=moment, device_hash=f"{site.id}-{moment.isoformat()}"))
 
 
 def form(**fields) -> dict:
@@ -119,7 +109,7 @@ def test_every_bad_field_is_named_at_once(client, auth, users):
 
 
 def test_a_duplicate_name_is_saved_with_a_warning_naming_the_other_site(client, auth, users, ward):
-    first = make_site(ward, "Chợ Bãi Bông", "market")
+    first = factories.create_site(ward, "Chợ Bãi Bông", "market")
     db.session.commit()
     auth.login("member")
     response = client.post("/sites/new", data=form(name="cho bai BONG"), follow_redirects=True)
@@ -132,7 +122,7 @@ def test_a_duplicate_name_is_saved_with_a_warning_naming_the_other_site(client, 
 
 
 def test_another_units_site_is_refused(client, auth, users, other_ward):
-    site = make_site(other_ward, "Chợ Ba Hàng", "market")
+    site = factories.create_site(other_ward, "Chợ Ba Hàng", "market")
     db.session.commit()
     for role in ("manager", "member", "viewer"):
         auth.login(role)
@@ -155,7 +145,7 @@ def test_another_units_site_is_refused(client, auth, users, other_ward):
 
 
 def test_who_may_do_what_on_a_site(client, auth, users, ward):
-    site = make_site(ward, "Chợ Bãi Bông", "market")
+    site = factories.create_site(ward, "Chợ Bãi Bông", "market")
     db.session.commit()
     auth.login("viewer")
     assert client.get("/sites/new").status_code == 403
@@ -185,7 +175,7 @@ def test_the_menu_links_to_the_sites(client, auth, users):
 
 
 def test_a_member_edits_a_site_and_a_stale_form_is_409(client, auth, users, ward):
-    site = make_site(ward, "Chợ Bãi Bông", "market")
+    site = factories.create_site(ward, "Chợ Bãi Bông", "market")
     db.session.commit()
     auth.login("member")
     page = client.get(f"/sites/{site.id}/edit")
@@ -204,7 +194,7 @@ def test_a_member_edits_a_site_and_a_stale_form_is_409(client, auth, users, ward
 
 
 def test_a_manager_retires_and_reactivates_a_site(client, auth, users, ward):
-    site = make_site(ward, "Chợ Bãi Bông", "market")
+    site = factories.create_site(ward, "Chợ Bãi Bông", "market")
     db.session.commit()
     auth.login("manager")
     assert client.post(f"/sites/{site.id}/status", data={"version": "1", "status": "retired"}).status_code == 302
@@ -220,7 +210,7 @@ def test_a_manager_retires_and_reactivates_a_site(client, auth, users, ward):
 
 
 def test_rotating_a_code(client, auth, users, ward):
-    site = make_site(ward, "Chợ Bãi Bông", "market")
+    site = factories.create_site(ward, "Chợ Bãi Bông", "market")
     site.poster_printed_at = datetime.now(UTC)
     db.session.commit()
     old = site.code
@@ -248,18 +238,18 @@ def registry(app, ward, other_ward, users):
     """Four sites of the ward (one retired), one with a printed poster, one scanned recently; one elsewhere."""
     now = datetime.now(UTC)
     made = {
-        "market": make_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5"),
-        "school": make_site(ward, "Trường Tiểu học Phổ Yên", "school"),
-        "agency": make_site(ward, "UBND phường Phổ Yên", "agency"),
-        "closed": make_site(ward, "Cửa hàng đã đóng", "household_business"),
-        "elsewhere": make_site(other_ward, "Chợ Ba Hàng", "market"),
+        "market": factories.create_site(ward, "Chợ Bãi Bông", "market", address="Tổ 5"),
+        "school": factories.create_site(ward, "Trường Tiểu học Phổ Yên", "school"),
+        "agency": factories.create_site(ward, "UBND phường Phổ Yên", "agency"),
+        "closed": factories.create_site(ward, "Cửa hàng đã đóng", "household_business"),
+        "elsewhere": factories.create_site(other_ward, "Chợ Ba Hàng", "market"),
     }
     made["market"].code = "7K3M9QXAB2CD"
     made["school"].poster_printed_at = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
     made["closed"].status = SiteStatus.RETIRED
     for ago in (timedelta(hours=1), timedelta(days=3), timedelta(days=10), timedelta(days=60)):
-        check_in(made["market"], now - ago)
-    check_in(made["agency"], now - timedelta(days=45))
+        factories.check_in(made["market"], now - ago)
+    factories.check_in(made["agency"], now - timedelta(days=45))
     db.session.commit()
     return made
 
@@ -363,8 +353,8 @@ def test_the_list_runs_the_same_statements_for_5_or_50_sites(client, auth, users
 
     def grow(numbers):
         for n in numbers:
-            site = make_site(ward, f"Điểm {n:02d}", "business", address=f"Số {n}")
-            check_in(site, now - timedelta(days=n % 40))
+            site = factories.create_site(ward, f"Điểm {n:02d}", "business", address=f"Số {n}")
+            factories.check_in(site, now - timedelta(days=n % 40))
             if n % 3:
                 site.poster_printed_at = now
         db.session.commit()
