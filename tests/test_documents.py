@@ -266,3 +266,15 @@ def test_list_is_paginated(app, client, auth, users, ward):
     assert listed(first) == ["3/KH-UBND", "2/KH-UBND"]  # newest first
     assert "Trang 1 / 2" in first.get_data(as_text=True)
     assert listed(client.get("/documents/?page=2")) == ["1/KH-UBND"]
+
+
+def test_a_province_manager_typing_a_shared_ward_name_gets_the_ward_of_the_province(client, auth, users, province):
+    """'Phường Tân An' is a ward of Thái Nguyên and of Tuyên Quang: the name is read within the manager's scope."""
+    own = factories.create_unit("Phường Tân An", "ward", parent=province, code="05870")
+    factories.create_unit("Phường Tân An", "ward", parent=factories.create_unit("Tuyên Quang", "province", code="08"))
+    factories.create_user("tinh", "manager", province)
+    db.session.commit()
+    auth.login("tinh")
+    page = client.post("/documents/new", data={"unit": "tan an", "reference": "37/KH-UBND", "title": "Kế hoạch"})
+    assert page.status_code == 302, field_error(page, "unit")
+    assert db.session.scalar(select(Document.unit_id)) == own.id

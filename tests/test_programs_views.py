@@ -737,3 +737,15 @@ def test_the_owner_is_not_read_twice_when_the_responsible_unit_repeats_it(client
         facts = text(client.get(f"/tasks/{task.id}")).split('data-testid="task-facts"')[1].split("</dl>")[0]
         assert re.search(rf'data-testid="fact-responsible">{responsible}<', facts), task.title
         assert "như người thực hiện" not in facts
+
+
+def test_a_province_manager_typing_a_shared_ward_name_gets_the_ward_of_the_province(client, auth, users, province):
+    """'Phường Tân An' is a ward of Thái Nguyên and of Tuyên Quang: the name is read within the manager's scope."""
+    own = factories.create_unit("Phường Tân An", "ward", parent=province, code="05870")
+    factories.create_unit("Phường Tân An", "ward", parent=factories.create_unit("Tuyên Quang", "province", code="08"))
+    factories.create_user("tinh", "manager", province)
+    db.session.commit()
+    auth.login("tinh")
+    response = client.post("/programs/new", data={"unit": "tan an", "title": "Kế hoạch chuyển đổi số"})
+    assert response.status_code == 302, field_error(response, "unit")
+    assert db.session.scalar(select(Program.unit_id)) == own.id

@@ -321,3 +321,18 @@ def test_the_dashboard_panel_links_to_the_catalog_and_the_report(client, auth, c
     page = text(client.get("/"))
     panel = page[page.index('data-testid="services-panel"') :]
     assert '/services/?unit=05860"' in panel and '/services/report?unit=05860"' in panel
+
+
+def test_a_province_manager_typing_a_shared_ward_name_gets_the_ward_of_the_province(client, auth, users, province):
+    """'Phường Tân An' is a ward of Thái Nguyên and of Tuyên Quang: the form, the catalog's filter and the import's
+    unit read the name within the manager's scope."""
+    own = factories.create_unit("Phường Tân An", "ward", parent=province, code="05870")
+    other = factories.create_unit("Tuyên Quang", "province", code="08")
+    make_service(factories.create_unit("Phường Tân An", "ward", parent=other), "1.000656")
+    factories.create_user("tinh", "manager", province)
+    db.session.commit()
+    auth.login("tinh")
+    response = client.post("/services/new", data=form(unit="tan an"))
+    assert response.status_code == 302, field_error(response, "unit")
+    assert db.session.scalar(select(PublicService.unit_id).where(PublicService.code == "1.001193")) == own.id
+    assert listed(client.get("/services/?unit=tan+an")) == ["1.001193"]

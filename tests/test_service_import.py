@@ -284,3 +284,15 @@ def test_a_confirmation_checks_the_file_again_and_imports_nothing_when_it_no_lon
     assert "Dữ liệu đã thay đổi kể từ lúc xem trước: chưa nhập dòng nào." in html
     assert "Dòng 2, Từ ngày: Kỳ này trùng với kỳ 01/06/2025 – 30/06/2025" in html
     assert counts() == (1, 1)
+
+
+def test_a_shared_unit_name_in_a_row_is_read_within_the_managers_scope(app, users, province):
+    own = factories.create_unit("Phường Tân An", "ward", parent=province, code="05870")
+    factories.create_unit("Phường Tân An", "ward", parent=factories.create_unit("Tuyên Quang", "province", code="08"))
+    tinh = factories.create_user("tinh", "manager", province)
+    db.session.commit()
+    header = HEADER.rstrip("\n") + ",Mã đơn vị\n"
+    result = check(csv_bytes("1,1.1,A,,4,,,,,tan an", header=header), user=tinh)
+    assert result.ok, [r.errors for r in result.rows]
+    assert result.rows[0].target[0] == own
+    assert not check(csv_bytes("1,1.1,A,,4,,,,,tan an", header=header), user=users["admin"]).ok  # the choices

@@ -6,7 +6,16 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from tracker import audit
-from tracker.auth.access import EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, load_in_scope
+from tracker.auth.access import (
+    EVERYONE,
+    MANAGERS,
+    allow,
+    can_manage,
+    check_manage,
+    check_scope,
+    load_in_scope,
+    name_scope,
+)
 from tracker.auth.models import Role
 from tracker.documents import services
 from tracker.documents.forms import DocumentFilterForm, EditDocumentForm, NewDocumentForm, kind_label
@@ -74,7 +83,7 @@ def create():
     form = NewDocumentForm(unit=_default_unit_ref())
     if form.validate_on_submit():
         try:
-            unit = find_unit(form.unit.data, "unit")
+            unit = find_unit(form.unit.data, "unit", name_scope(current_user))
             check_manage(unit.id)
             document = services.create_document(unit, form.reference.data, form.issued_on.data, form.title.data)
         except ValidationError as exc:

@@ -12,7 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker import audit
-from tracker.auth.access import EVERYONE, MANAGERS, STAFF, allow, can_manage, check_manage, check_scope, load_in_scope
+from tracker.auth.access import (
+    EVERYONE,
+    MANAGERS,
+    STAFF,
+    allow,
+    can_manage,
+    check_manage,
+    check_scope,
+    load_in_scope,
+    name_scope,
+)
 from tracker.auth.models import Role, User
 from tracker.db import get_row
 from tracker.documents import services as document_services
@@ -135,7 +145,7 @@ def create():
     form = NewProgramForm(unit=default_unit)
     if form.validate_on_submit():
         try:
-            unit = find_unit(form.unit.data, "unit")
+            unit = find_unit(form.unit.data, "unit", name_scope(current_user))
             check_manage(unit.id)
             program = services.create_program(
                 unit,

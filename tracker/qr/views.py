@@ -24,6 +24,7 @@ from tracker.auth.access import (
     check_scope,
     in_scope,
     load_in_scope,
+    name_scope,
     public,
     same_for_everyone,
 )
@@ -196,7 +197,7 @@ def _filtered_sites() -> tuple[Sequence[int], str]:
     ref = (request.form.get("unit") or "").strip()
     if ref:
         try:
-            unit = find_unit(ref)
+            unit = find_unit(ref, "unit", name_scope(current_user))
         except ValidationError as exc:
             abort_with(400, exc.message)
     elif current_user.unit is not None:

@@ -72,10 +72,12 @@ class ServiceUnitForm(FlaskForm):
     # Declared before ServiceForm: WTForms orders fields by declaration, so the unit comes first.
     unit = UnitField(_l("Đơn vị"), description=UNIT_REF_HELP)
     found_unit: Unit | None = None
+    # The unit among whose subtree a typed name is read (access.name_scope of the user; None: everywhere).
+    within: int | None = None
 
     def validate_unit(self, field):
         try:
-            self.found_unit = find_unit(field.data, "unit")
+            self.found_unit = find_unit(field.data, "unit", self.within)
         except ValidationError as exc:
             raise WTFValidationError(exc.fields["unit"]) from None
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
 
-from tracker.auth.access import can_manage
+from tracker.auth.access import can_manage, name_scope
 from tracker.auth.models import User
 from tracker.errors import ValidationError
 from tracker.extensions import db
@@ -150,11 +150,12 @@ class ServiceImport:
     def _units(self, refs: set[str]) -> dict[str, Unit | str]:
         """{reference: its unit, or the message saying why a name found none or several}."""
         found: dict[str, Unit | str] = {}
+        within = name_scope(self.user) if self.user else None  # a name is read within the user's scope
         for ref in refs:
             candidates = [ref, ref.zfill(5), ref.zfill(2)] if ref.isdigit() else [ref]  # Excel drops leading zeros
             for candidate in dict.fromkeys(candidates):
                 try:
-                    found[ref] = find_unit(candidate)
+                    found[ref] = find_unit(candidate, "unit", within)
                     break
                 except ValidationError as exc:
                     if not ref.isdigit():

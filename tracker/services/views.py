@@ -15,7 +15,16 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from tracker import audit, downloads, imports
-from tracker.auth.access import EVERYONE, MANAGERS, allow, can_manage, check_manage, check_scope, load_in_scope
+from tracker.auth.access import (
+    EVERYONE,
+    MANAGERS,
+    allow,
+    can_manage,
+    check_manage,
+    check_scope,
+    load_in_scope,
+    name_scope,
+)
 from tracker.auth.models import Role
 from tracker.dashboards.queries import online_services
 from tracker.db import get_row
@@ -56,7 +65,7 @@ def _helpers():
 def _scope(ref: str) -> tuple[Unit | None, object]:
     """The unit a page shows (typed, else the user's own) and its subtree; an admin without a unit sees all."""
     if ref:
-        unit = find_unit(ref, "unit")
+        unit = find_unit(ref, "unit", name_scope(current_user))
         check_scope(unit.id)
         return unit, subtree_select(unit.id)
     if current_user.unit is not None:
@@ -106,6 +115,7 @@ def index():
 @allow(MANAGERS)
 def create():
     form = CreateServiceForm(unit=_default_unit_ref())
+    form.within = name_scope(current_user)
     status = 200
     if form.validate_on_submit():
         check_manage(form.found_unit.id)
@@ -303,7 +313,7 @@ def _import_unit(ref: str) -> Unit | None:
     """The unit typed on the upload form (None when left empty), or a ValidationError on `unit`."""
     if not (ref or "").strip():
         return None
-    unit = find_unit(ref, "unit")
+    unit = find_unit(ref, "unit", name_scope(current_user))
     if not can_manage(current_user, unit.id):
         raise ValidationError({"unit": _("Tài khoản không được sửa danh mục thủ tục của “%(name)s”.", name=unit.name)})
     return unit

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import imports
-from tracker.auth.access import EVERYONE, STAFF, allow, in_scope
+from tracker.auth.access import EVERYONE, STAFF, allow, in_scope, name_scope
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
@@ -42,7 +42,7 @@ def _unit(ref: str) -> Unit | None:
     """The unit typed on the form (None when left empty), or a ValidationError on `unit`."""
     if not (ref or "").strip():
         return None
-    unit = find_unit(ref, "unit")
+    unit = find_unit(ref, "unit", name_scope(current_user))
     if not in_scope(current_user, unit.id):
         raise ValidationError({"unit": _("Đơn vị “%(name)s” nằm ngoài phạm vi của tài khoản.", name=unit.name)})
     return unit

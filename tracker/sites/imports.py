@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker.auth.access import in_scope
+from tracker.auth.access import in_scope, name_scope
 from tracker.auth.models import User
 from tracker.db import MAX_ID
 from tracker.errors import ValidationError
@@ -136,9 +136,10 @@ class SiteImport:
             if unit is not None:
                 found[ref] = unit
             elif not ref.startswith("#") and not ref.isdigit():
-                # A name (one query each: a file names few units), or the message saying it found none or several.
+                # A name (one query each: a file names few units), or the message saying it found none or several;
+                # read within the user's scope, as the forms read it.
                 try:
-                    found[ref] = find_unit(ref)
+                    found[ref] = find_unit(ref, "unit", name_scope(self.user) if self.user else None)
                 except ValidationError as exc:
                     found[ref] = exc.fields["unit"]
         return found
