@@ -123,3 +123,16 @@ def test_enum_columns_refuse_unknown_values(app):
             )
         )
     db.session.rollback()
+
+
+def test_every_model_says_what_row_it_is(app):
+    """A row in a log line or a debugger reads as itself (`<Site 3 QRX… 'Chợ Bãi Bông'>`), not `<Site object at…>`."""
+    models = [mapper.class_ for mapper in db.Model.registry.mappers]
+    assert len(models) >= 20
+    def own_repr(model) -> bool:  # Flask-SQLAlchemy's Model has a generic one: look at our classes only
+        return any("__repr__" in vars(c) for c in model.__mro__ if c.__module__.startswith("tracker"))
+
+    plain = [m.__name__ for m in models if not own_repr(m)]
+    assert plain == []
+    unit = factories.create_unit("Phường Phổ Yên", "ward", code="05860")
+    assert repr(unit).startswith("<Unit ") and "Phổ Yên" in repr(unit)

@@ -18,3 +18,6 @@ class DashboardFragment(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime]
     html: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<DashboardFragment unit={self.unit_id} {self.locale} {self.day}>"

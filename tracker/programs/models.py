@@ -185,3 +185,6 @@ class ProgramFigures(db.Model):
     day: Mapped[date | None]
     computed_at: Mapped[datetime | None]
     payload: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<ProgramFigures program={self.program_id} seq={self.seq} day={self.day}>"

@@ -4,7 +4,7 @@ The upload is kept server-side under a token between the preview and the confirm
 twice; the confirmation reads and checks it again, since the registry may have changed meanwhile.
 """
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,8 +33,6 @@ class SiteImportForm(imports.UploadForm):
 
 
 def _list_url(unit: Unit | None = None) -> str:
-    if "sites.index" not in current_app.view_functions:
-        return "/sites/"
     return url_for("sites.index", unit=unit_ref(unit)) if unit else url_for("sites.index")
 
 

@@ -124,6 +124,9 @@ class SiteCount(db.Model):
     registered: Mapped[int] = mapped_column(default=0)
     printed: Mapped[int] = mapped_column(default=0)
 
+    def __repr__(self) -> str:
+        return f"<SiteCount unit={self.unit_id} {self.kind} registered={self.registered} printed={self.printed}>"
+
 
 class SiteActivity(db.Model):
     """Active sites of a unit and kind whose latest check-in fell on a UTC day (triggers, as SiteCount):
@@ -138,3 +141,6 @@ class SiteActivity(db.Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     sites: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<SiteActivity unit={self.unit_id} {self.day} {self.kind} sites={self.sites}>"
