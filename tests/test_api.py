@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from tests import factories
 from tracker.auth.models import ApiToken
 from tracker.auth.services import issue_api_token
+from tracker.db import local_today
 from tracker.documents.models import Document
 from tracker.extensions import db
-from tracker.programs.progress import local_today
 
 
 def bearer(user) -> dict:

@@ -12,8 +12,9 @@ from tests.test_boards_views import count, make_board, seat
 from tracker.boards import services
 from tracker.boards.models import Board, Membership
 from tracker.boards.services import BoardFields, MemberFields
+from tracker.db import local_today
 from tracker.extensions import db
-from tracker.programs.progress import evaluate_task, local_today
+from tracker.programs.progress import evaluate_task
 from tracker.units.services import merge
 
 

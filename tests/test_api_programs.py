@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from tests import factories
 from tests.test_api import assert_error, bearer
 from tests.test_export import statement_count
+from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs.models import Program, Task, TaskSource, TaskUpdate
-from tracker.programs.progress import local_today
 
 
 def update_count() -> int:

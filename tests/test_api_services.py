@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.test_api import assert_error, bearer
 from tests.test_public_services_views import catalog, make_service, other_ward  # noqa: F401 (fixtures used below)
+from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs import progress
 from tracker.programs.models import TaskUpdate
@@ -112,7 +113,7 @@ def test_a_manager_adds_a_procedure(client, users, ward):
     assert response.status_code == 201, response.json
     body = response.json
     assert response.headers["Location"].endswith(f"/api/v1/services/{body['id']}")
-    assert (body["level"], body["reach"], body["online_since"]) == (4, "full", progress.local_today().isoformat())
+    assert (body["level"], body["reach"], body["online_since"]) == (4, "full", local_today().isoformat())
     assert body["records"]["total"] == 0
 
 

@@ -18,9 +18,10 @@ from tracker.boards import services
 from tracker.boards.imports import COLUMNS, MemberImport
 from tracker.boards.models import Membership
 from tracker.boards.services import BoardFields, MemberFields
+from tracker.db import local_today
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.programs.progress import evaluate_task, local_today
+from tracker.programs.progress import evaluate_task
 
 HEADER = (
     "STT,Họ và tên,Chức vụ,Vai trò trong Ban,Số điện thoại,Thư điện tử,Ngày bắt đầu,Quyết định phân công,Tài khoản\n"

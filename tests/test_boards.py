@@ -14,10 +14,11 @@ from tracker.boards import services
 from tracker.boards.imports import MemberImport
 from tracker.boards.models import Board, MemberRole, Membership
 from tracker.boards.services import BoardFields, MemberFields
+from tracker.db import local_today
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.programs.models import TaskUpdate
-from tracker.programs.progress import evaluate_task, local_today
+from tracker.programs.progress import evaluate_task
 from tracker.programs.rules import Status
 from tracker.units.services import merge
 

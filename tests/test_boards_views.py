@@ -17,8 +17,9 @@ from tests.test_sites_views import field_error, text
 from tracker.boards import services
 from tracker.boards.models import Board, Membership
 from tracker.boards.services import BoardFields, MemberFields
+from tracker.db import local_today
 from tracker.extensions import db
-from tracker.programs.progress import evaluate_task, local_today
+from tracker.programs.progress import evaluate_task
 from tracker.programs.rules import Status
 
 

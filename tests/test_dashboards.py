@@ -11,6 +11,7 @@ from sqlalchemy import delete, event, select, update
 from tests import factories
 from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.dashboards.models import DashboardFragment
+from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs.models import (
     Lifecycle,
@@ -22,8 +23,9 @@ from tracker.programs.models import (
     TaskSource,
     TaskUpdate,
 )
-from tracker.programs.progress import evaluate_program, local_today, summarize_unit
+from tracker.programs.progress import evaluate_program
 from tracker.programs.rules import Status
+from tracker.programs.summary import summarize_unit
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.sites.codes import new_code
 from tracker.sites.models import CheckIn, Site, SiteKind, SiteStatus

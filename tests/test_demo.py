@@ -11,12 +11,14 @@ from tracker.auth.models import Role, User
 from tracker.auth.passwords import verify_password
 from tracker.boards import services
 from tracker.boards.models import Board, Membership
+from tracker.db import local_today
 from tracker.demo import MERGER_DAY
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.models import Program, Site, Task, TaskUpdate, Unit
 from tracker.programs.live import SYSTEM_NOTE
-from tracker.programs.progress import evaluate_program, local_today, summarize_unit
+from tracker.programs.progress import evaluate_program
+from tracker.programs.summary import summarize_unit
 
 
 def _counts():

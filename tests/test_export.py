@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import event
 
 from tests import factories
+from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs.models import TaskUpdate
-from tracker.programs.progress import local_today
 from tracker.reports.export import safe_text
 
 HEADERS = [

@@ -10,12 +10,13 @@ from sqlalchemy import delete, func, select, update
 
 from tests.test_dashboards import Panel
 from tracker.dashboards.models import DashboardFragment
+from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs import figures, progress, services
 from tracker.programs.models import Program, ProgramFigures
 from tracker.programs.services import TaskFields
 
-TODAY = progress.local_today()
+TODAY = local_today()
 
 
 @pytest.fixture

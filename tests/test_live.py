@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from tests import factories
 from tracker.boards.models import Board, Membership
-from tracker.db import utcnow
+from tracker.db import local_today, utcnow
 from tracker.extensions import db
 from tracker.programs import services
 from tracker.programs.live import snapshot
 from tracker.programs.models import TaskUpdate
-from tracker.programs.progress import evaluate_task, local_today
+from tracker.programs.progress import evaluate_task
 from tracker.programs.services import TaskFields
 from tracker.services.models import PublicService
 from tracker.sites.models import CheckIn

@@ -11,9 +11,10 @@ from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.programs import services
 from tracker.programs.models import TaskUpdate
-from tracker.programs.progress import evaluate_program, evaluate_task, summarize_unit
+from tracker.programs.progress import evaluate_program, evaluate_task
 from tracker.programs.rules import Status
 from tracker.programs.services import TaskFields
+from tracker.programs.summary import summarize_unit
 
 
 @pytest.fixture

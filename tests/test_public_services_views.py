@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.test_sites_views import field_error, text
+from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs import progress
 from tracker.programs.models import TaskUpdate
@@ -118,7 +119,7 @@ def test_a_manager_adds_a_procedure(client, auth, users, ward):
     service = db.session.scalars(select(PublicService)).one()
     assert response.headers["Location"].endswith(f"/services/{service.id}")
     assert (service.unit_id, service.code, service.level) == (ward.id, "1.001193", 4)
-    assert service.online_since == progress.local_today()  # added online: online since today
+    assert service.online_since == local_today()  # added online: online since today
     shown = client.get(response.headers["Location"])
     assert 'data-testid="history"' in text(shown) and "Toàn trình · mức độ 4" in text(shown)
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.test_site_import import stash_in_tmp  # noqa: F401 (uploads kept in the test's own folder)
 from tracker import imports
+from tracker.db import local_today
 from tracker.extensions import db
-from tracker.programs.progress import local_today
 from tracker.services import services
 from tracker.services.imports import ServiceImport
 from tracker.services.models import PublicService, ServicePeriod

@@ -12,9 +12,9 @@ from openpyxl import Workbook, load_workbook
 from tests import factories
 from tests.test_export import statement_count
 from tracker import imports
+from tracker.db import local_today
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.programs.progress import local_today
 from tracker.sites.imports import COLUMNS, READ_ONLY_HEADERS, SiteImport
 from tracker.sites.models import SiteStatus
 

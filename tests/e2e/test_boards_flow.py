@@ -11,10 +11,11 @@ from sqlalchemy import select
 from tests.e2e.test_programs_flow import _no_horizontal_overflow
 from tracker.boards import services
 from tracker.boards.models import Board
+from tracker.db import local_today
 from tracker.demo import build_demo
 from tracker.extensions import db
 from tracker.programs.models import Task
-from tracker.programs.progress import evaluate_task, local_today
+from tracker.programs.progress import evaluate_task
 
 pytestmark = pytest.mark.browser
 

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.e2e.conftest import DESKTOP, WARD
 from tracker.auth.models import User
+from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs.models import Task, TaskUpdate
-from tracker.programs.progress import local_today
 from tracker.units.models import Unit
 
 pytestmark = pytest.mark.browser

@@ -25,10 +25,10 @@ from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_s
 from tracker.auth.models import User
 from tracker.boards import services
 from tracker.boards.models import Board, BoardKind, Membership
+from tracker.db import local_today
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version
 from tracker.extensions import db
-from tracker.programs.progress import local_today
 
 BOARD_FIELDS = ("unit_id", "name", "kind", "target_size", "established_by_document_id", "parent_board_id")
 BOARD_READ_ONLY = ("id", "current_members", "version", "created_at", "updated_at")

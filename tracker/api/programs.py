@@ -9,13 +9,14 @@ from tracker.api.helpers import body_unit, json_object, listed_units, page_of, p
 from tracker.api.schemas import iso, program_detail_json, program_json, ratio, unit_summary_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
-from tracker.db import get_row
+from tracker.db import get_row, local_today
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
 from tracker.programs import services
 from tracker.programs.models import Program
-from tracker.programs.progress import ProgramState, evaluate, evaluate_program, local_today, summarize_unit
+from tracker.programs.progress import ProgramState, evaluate, evaluate_program
+from tracker.programs.summary import summarize_unit
 from tracker.units.models import Unit
 
 FIELDS = ("unit_id", "title", "basis_document_id", "starts_on", "ends_on", "is_public")

@@ -23,10 +23,9 @@ from tracker.api.helpers import (
 from tracker.api.schemas import iso, ratio, unit_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
-from tracker.db import get_row
+from tracker.db import get_row, local_today
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.programs.progress import local_today
 from tracker.services import report, services
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.units.models import Unit

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from tracker.documents.models import Document
 from tracker.programs.models import TaskUpdate
-from tracker.programs.progress import ProgramState, TaskState, UnitSummary
+from tracker.programs.progress import ProgramState, TaskState
 from tracker.programs.rules import Figure, Status
+from tracker.programs.summary import UnitSummary
 from tracker.units.models import Unit
 
 

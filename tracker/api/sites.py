@@ -23,10 +23,9 @@ from tracker.api.helpers import (
 from tracker.api.schemas import iso
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, STAFF, allow, check_manage, check_scope, in_scope
-from tracker.db import MAX_ID, get_row
+from tracker.db import MAX_ID, get_row, local_today
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
-from tracker.programs.progress import local_today
 from tracker.qr import selection
 from tracker.qr.address import check_in_url, public_base_url
 from tracker.qr.posters import LAYOUTS, stream_posters

@@ -20,9 +20,9 @@ from openpyxl.utils import get_column_letter
 
 from tracker import downloads
 from tracker.boards.models import Board, Membership
+from tracker.db import local_today
 from tracker.formatting import vn_date
 from tracker.imports import xlsx_cells
-from tracker.programs.progress import local_today
 
 HEADERS = (_l("STT"), _l("Họ và tên"), _l("Chức vụ"), _l("Vai trò trong Ban"))
 WIDTHS = (7, 30, 48, 26)

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from tracker.auth.models import User
 from tracker.boards import services
 from tracker.boards.models import HEAD_ROLES, Board, MemberRole
+from tracker.db import local_today
 from tracker.documents.models import Document
 from tracker.documents.services import parse_reference
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import parse_day
 from tracker.imports import Column, RowResult
-from tracker.programs.progress import local_today
 from tracker.text import fold
 from tracker.units.services import subtree_select
 

@@ -36,13 +36,12 @@ from tracker.boards.forms import (
 )
 from tracker.boards.imports import COLUMNS, MemberImport
 from tracker.boards.models import Board, BoardKind, Membership
-from tracker.db import get_row
+from tracker.db import get_row, local_today
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.formatting import number, vn_date
 from tracker.forms import hidden_errors, query_id, round_trip, show_errors
 from tracker.programs.models import Task, TaskSource
-from tracker.programs.progress import local_today
 from tracker.units.models import Unit
 from tracker.units.services import find_unit, subtree_select, unit_ref
 

@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 from tracker.auth.access import EVERYONE, allow, check_scope
 from tracker.auth.models import Role
 from tracker.dashboards import cache, queries
+from tracker.db import local_today
 from tracker.demo import demo_unit
 from tracker.extensions import db
 from tracker.forms import query_id
 from tracker.programs.models import Program, TaskCategory
-from tracker.programs.progress import ProgramState, TaskState, local_today, summarize_unit
+from tracker.programs.progress import ProgramState, TaskState
 from tracker.programs.rules import Status
+from tracker.programs.summary import summarize_unit
 from tracker.text import fold
 from tracker.units.models import Unit, UnitKind
 from tracker.units.services import UnitGraph, unit_graph

@@ -12,12 +12,12 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.auth.models import Role, User
 from tracker.boards.models import Board, Membership
+from tracker.db import local_today
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import DayField, FilterForm, NumberField, VersionField
 from tracker.programs.live import current_members_clause
 from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource
-from tracker.programs.progress import local_today
 from tracker.programs.rules import Status
 from tracker.programs.services import TaskFields
 from tracker.sites.models import SiteKind

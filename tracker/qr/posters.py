@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from itertools import islice
+from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -28,8 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from tracker import PROJECT_ROOT
-from tracker.programs.progress import local_today
+from tracker.db import local_today
 from tracker.qr import address, render
 from tracker.qr.pdfjoin import PdfJoiner
 from tracker.sites.codes import grouped
@@ -37,7 +37,7 @@ from tracker.sites.codes import grouped
 LAYOUTS = ("a4", "a5", "a4x4")
 BATCH = 50  # pages per reportlab document: bounds the memory, costs a copy of the font subsets per batch
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
-FONTS = PROJECT_ROOT / "static" / "fonts"
+FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"  # the project's static/, beside tracker/
 ASCENT = 0.93  # DejaVu's ascent and descent, as a fraction of the font size
 DESCENT = 0.24
 BLUE = (0.05, 0.29, 0.58)

@@ -23,11 +23,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tracker import downloads
+from tracker.db import local_today
 from tracker.formatting import number, percent, vn_date
 from tracker.imports import safe_cell as safe_text  # one formula guard for every CSV written
 from tracker.imports import xlsx_cells
 from tracker.programs.models import Lifecycle, Program, Task
-from tracker.programs.progress import ProgramState, TaskState, evaluate_program, local_today
+from tracker.programs.progress import ProgramState, TaskState, evaluate_program
 
 HEADERS = (
     _l("STT"),

@@ -27,12 +27,11 @@ from tracker.auth.access import (
 )
 from tracker.auth.models import Role
 from tracker.dashboards.queries import online_services
-from tracker.db import get_row
+from tracker.db import get_row, local_today
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
 from tracker.forms import hidden_errors, round_trip, show_errors
-from tracker.programs.progress import local_today
 from tracker.services import report, services
 from tracker.services.forms import (
     CreateServiceForm,

@@ -11,9 +11,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Row, and_, case, func, or_, select
 
+from tracker.db import LOCAL, local_today
 from tracker.extensions import db
 from tracker.programs.live import ACTIVE_WINDOW_DAYS
-from tracker.programs.progress import LOCAL, local_today
 from tracker.sites.codes import normalize
 from tracker.sites.models import CheckIn, Site, SiteActivity, SiteCount, SiteKind, SiteStatus
 from tracker.text import clean, like_pattern

@@ -26,10 +26,10 @@ from tracker.auth.access import (
     name_scope,
 )
 from tracker.auth.models import Role
+from tracker.db import local_today
 from tracker.errors import StaleVersion, ValidationError, abort_with
 from tracker.extensions import db
 from tracker.forms import hidden_errors, round_trip, show_errors
-from tracker.programs.progress import local_today
 from tracker.qr.address import check_in_url
 from tracker.sites import export as site_export
 from tracker.sites import queries, services
