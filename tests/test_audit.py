@@ -3,12 +3,14 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tests import factories
 from tracker import audit
 from tracker.audit import AuditEvent
+from tracker.audit_display import field_label, row_names
 from tracker.extensions import db
 from tracker.units.models import Unit
 
@@ -203,3 +205,45 @@ def test_unit_history_is_listed_per_row(app, province, ward):
     factories.create_unit("Tổ dân phố 1", "residential_group", parent=ward)
     db.session.commit()
     assert [e.action for e in audit.history("units", ward.id)] == ["create"]
+
+
+def history_cells(html: str) -> dict[str, str]:
+    """{field label: new value} of the entries of a page's "Lịch sử thay đổi" panel (the oldest entry last wins)."""
+    panel = html[html.index('data-testid="history"') :]
+    panel = panel[: panel.index("</details>")]
+    return dict(re.findall(r'<tr><th>([^<]+)</th>\s*<td class="old">[^<]*</td><td class="new">([^<]*)</td>', panel))
+
+
+def test_history_names_the_rows_a_change_points_at_one_query_per_table(app, client, auth, users, ward):
+    program = factories.create_program(ward, "Chương trình chuyển đổi số")
+    parent = factories.create_task(program, "Hạ tầng số")
+    child = factories.create_task(program, "Phủ sóng 5G", parent=parent, owner_user=users["member"])
+    other = factories.create_task(program, "Cáp quang", parent=parent, owner_user=users["manager"])
+    db.session.commit()
+    auth.login("admin")
+    cells = history_cells(client.get(f"/tasks/{child.id}").get_data(as_text=True))
+    assert cells["Chương trình"] == "Chương trình chuyển đổi số"  # not the program's id
+    assert cells["Cấp trên"] == "Hạ tầng số"
+    assert cells["Tài khoản thực hiện"] == "member"
+    assert cells["Tên nhiệm vụ"] == "Phủ sóng 5G"
+    assert not any("_" in label for label in cells)  # no column name for a label
+    assert field_label("tasks", "source_board_id") == "Ban được theo dõi số thành viên"
+    page = client.get("/admin/audit?entity=tasks").get_data(as_text=True)  # the audit log reads the same
+    programs = re.findall(r'<th>Chương trình</th>\s*<td class="old">[^<]*</td><td class="new">([^<]*)<', page)
+    assert programs == ["Chương trình chuyển đổi số"] * 3
+
+    # One query per table named (tasks, programs, users), however many entries point at them.
+    shown = events(entity="tasks")
+    assert len(shown) == 3
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        names = row_names(shown)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 3
+    assert names[("users", users["manager"].id)] == "manager" and names[("tasks", other.id)] == "Cáp quang"

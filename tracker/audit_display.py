@@ -2,9 +2,10 @@
 
 import re
 from datetime import date, datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from tracker.auth.models import Role
 from tracker.boards.models import BoardKind, MemberRole
@@ -88,6 +89,10 @@ FIELD_LABELS = {
     "period_end": _l("Đến ngày"),
     "records_total": _l("Tổng số hồ sơ"),
     "records_online": _l("Hồ sơ trực tuyến"),
+    "source_board_id": _l("Ban được theo dõi số thành viên"),
+    "source_site_kind": _l("Loại điểm QR được đếm"),
+    "site_id": _l("Điểm QR"),
+    "retired_at": _l("Thời điểm"),
 }
 
 # Where the same column name reads differently by table.
@@ -142,6 +147,7 @@ _ENUMS = {
     ("memberships", "role"): MemberRole,
     ("boards", "kind"): BoardKind,
     ("sites", "kind"): SiteKind,
+    ("tasks", "source_site_kind"): SiteKind,
     ("sites", "status"): SiteStatus,
     ("tasks", "category"): TaskCategory,
     ("tasks", "lifecycle"): Lifecycle,
@@ -157,13 +163,40 @@ def entity_label(entity: str) -> str:
     return str(ENTITY_LABELS.get(entity, entity))
 
 
+def _tables() -> dict[str, Table]:
+    return {mapper.local_table.name: mapper.local_table for mapper in db.Model.registry.mappers}
+
+
+@cache
+def foreign_table(entity: str, name: str) -> str | None:
+    """The named table a column of `entity` points at ('programs' for tasks.program_id), else None."""
+    table = _tables().get(entity)
+    if table is None or name not in table.c:
+        return None
+    targets = {key.column.table.name for key in table.c[name].foreign_keys}
+    target = targets.pop() if len(targets) == 1 else None
+    return target if target in _NAME_COLUMNS else None
+
+
+def _ids(value) -> list[int]:
+    """The row ids one entry of a diff holds: both sides of a change, or the one value recorded."""
+    values = value if isinstance(value, list | tuple) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
 def row_names(events) -> dict[tuple[str, int], str]:
-    """The name of each row the events are about, as it reads now: one query per table, whatever the page's size."""
+    """The name of each row the events are about, and of each row their changes point at (a task's program, a
+    board's unit…), as it reads now: one query per table, whatever the page's size."""
     wanted: dict[str, set[int]] = {}
     for event in events:
         if event.entity in _NAME_COLUMNS and event.entity_id is not None:
             wanted.setdefault(event.entity, set()).add(event.entity_id)
-    tables = {mapper.local_table.name: mapper.local_table for mapper in db.Model.registry.mappers}
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        for name, value in changes.items():
+            target = foreign_table(event.entity, name)
+            if target is not None and _ids(value):
+                wanted.setdefault(target, set()).update(_ids(value))
+    tables = _tables()
     names = {}
     for entity, ids in wanted.items():
         table = tables[entity]
@@ -186,10 +219,14 @@ def field_label(entity: str, name: str) -> str:
     return str(_ENTITY_LABELS.get((entity, name)) or FIELD_LABELS.get(name, name))
 
 
-def field_value(entity: str, name: str, value) -> str:
-    """One side of a diff as people read it."""
+def field_value(entity: str, name: str, value, names: dict[tuple[str, int], str] | None = None) -> str:
+    """One side of a diff as people read it; a column pointing at a row reads as that row's name from `names`
+    (row_names of the events shown), or 'Chương trình số 4' when the row is gone."""
     if value is None or value == "":
         return "—"
+    target = foreign_table(entity, name) if names is not None else None
+    if target is not None and isinstance(value, int) and not isinstance(value, bool):
+        return names.get((target, value)) or str(_l("%(what)s số %(id)d", what=entity_label(target), id=value))
     if isinstance(value, bool):
         return str(_l("Có") if value else _l("Không"))
     enum = _ENUMS.get((entity, name))

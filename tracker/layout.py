@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.audit_display import entity_text, field_label, field_value
+from tracker.audit_display import entity_text, field_label, field_value, row_names
 from tracker.auth.models import Role
 from tracker.security import set_cookie
 
@@ -67,6 +67,7 @@ def register(app) -> None:
             "audit_field": field_label,
             "audit_entity": entity_text,
             "audit_value": field_value,
+            "audit_names": row_names,
         }
 
     @app.after_request
