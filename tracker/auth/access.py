@@ -11,6 +11,8 @@ from flask_login import current_user
 
 from tracker.auth.models import Role, User
 from tracker.db import get_row
+from tracker.units.models import Unit
+from tracker.units.services import ancestor_ids, find_unit, subtree_select
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.MEMBER})
@@ -48,9 +50,27 @@ def in_scope(user: User, unit_id: int | None) -> bool:
         return True
     if unit_id is None or user.unit_id is None:
         return False
-    from tracker.units.services import ancestor_ids
-
     return user.unit_id in ancestor_ids(unit_id)
+
+
+def scope_unit_ids(user: User, unit: Unit | None = None):
+    """The units a list shows: the chosen unit's subtree (its scope checked by the caller), else the user's whole
+    scope — None (everything) for an admin, a SELECT of their unit's subtree, or [] for an account without one."""
+    if unit is not None:
+        return subtree_select(unit.id)
+    if user.unit_id is not None:
+        return subtree_select(user.unit_id)
+    return None if user.role == Role.ADMIN else []
+
+
+def shown_unit(user: User, ref: str | None) -> tuple[Unit | None, object]:
+    """The unit a list or page shows — typed by name or code (403 out of scope), else the user's own — and the
+    units it covers (scope_unit_ids)."""
+    if ref:
+        unit = find_unit(ref, "unit", name_scope(user))
+        check_scope(unit.id)
+        return unit, scope_unit_ids(user, unit)
+    return user.unit, scope_unit_ids(user, user.unit)
 
 
 def name_scope(user: User) -> int | None:

@@ -12,7 +12,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import audit, imports
-from tracker.api.helpers import scope_unit_ids
 from tracker.auth.access import (
     EVERYONE,
     MANAGERS,
@@ -22,6 +21,7 @@ from tracker.auth.access import (
     check_scope,
     load_in_scope,
     name_scope,
+    scope_unit_ids,
 )
 from tracker.boards import export, services
 from tracker.boards.forms import (
@@ -68,7 +68,7 @@ def _saved(saved, message: str, board: Board):
 @allow(EVERYONE)
 def index():
     form = BoardFilterForm(formdata=request.args)
-    unit, unit_ids, status = current_user.unit, scope_unit_ids(), 200
+    unit, unit_ids, status = current_user.unit, scope_unit_ids(current_user), 200
     if form.unit.data:
         try:
             unit = find_unit(form.unit.data, "unit", name_scope(current_user))

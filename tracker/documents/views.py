@@ -15,8 +15,8 @@ from tracker.auth.access import (
     check_scope,
     load_in_scope,
     name_scope,
+    scope_unit_ids,
 )
-from tracker.auth.models import Role
 from tracker.documents import services
 from tracker.documents.forms import DocumentFilterForm, EditDocumentForm, NewDocumentForm, kind_label
 from tracker.documents.models import Document
@@ -24,20 +24,9 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import query_id, round_trip, show_errors
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, subtree_select, unit_ref
+from tracker.units.services import find_unit, unit_ref
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-
-
-def _scope_unit_ids(unit: Unit | None):
-    """The unit ids whose documents the list shows: a chosen unit's subtree, else the user's scope."""
-    if unit is not None:
-        return subtree_select(unit.id)
-    if current_user.role == Role.ADMIN:
-        return None
-    if current_user.unit_id is None:
-        return []
-    return subtree_select(current_user.unit_id)
 
 
 @bp.route("/")
@@ -50,7 +39,8 @@ def index():
     if unit_id:
         unit = db.get_or_404(Unit, unit_id)
         check_scope(unit.id)
-    stmt = services.search(form.q.data or "", kind_code, _scope_unit_ids(unit)).options(selectinload(Document.unit))
+    unit_ids = scope_unit_ids(current_user, unit)
+    stmt = services.search(form.q.data or "", kind_code, unit_ids).options(selectinload(Document.unit))
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
     return render_template(
         "documents/index.html", form=form, page=page, unit=unit, may_create=current_user.role in MANAGERS

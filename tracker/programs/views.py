@@ -22,8 +22,9 @@ from tracker.auth.access import (
     check_scope,
     load_in_scope,
     name_scope,
+    scope_unit_ids,
 )
-from tracker.auth.models import Role, User
+from tracker.auth.models import User
 from tracker.db import get_row
 from tracker.documents import services as document_services
 from tracker.documents.services import find_document
@@ -54,17 +55,6 @@ STALE = _l("Nhiệm vụ này vừa được người khác cập nhật hoặc 
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def _scope_unit_ids(unit: Unit | None):
-    """The unit ids whose programs the list shows: a chosen unit's subtree, else the user's scope."""
-    if unit is not None:
-        return subtree_select(unit.id)
-    if current_user.role == Role.ADMIN:
-        return None
-    if current_user.unit_id is None:
-        return []
-    return subtree_select(current_user.unit_id)
 
 
 def _owners_by_task(tasks: list[Task]) -> dict[int, list[tuple[str, str]]]:
@@ -120,7 +110,7 @@ def index():
             abort(404)
         check_scope(unit.id)
     stmt = select(Program).options(selectinload(Program.unit), selectinload(Program.basis_document))
-    scope = _scope_unit_ids(unit)
+    scope = scope_unit_ids(current_user, unit)
     if scope is not None:
         stmt = stmt.where(Program.unit_id.in_(scope))
     if form.archived.data != "all":

@@ -21,11 +21,10 @@ from tracker.auth.access import (
     allow,
     can_manage,
     check_manage,
-    check_scope,
     load_in_scope,
     name_scope,
+    shown_unit,
 )
-from tracker.auth.models import Role
 from tracker.dashboards.queries import online_services
 from tracker.db import get_row, local_today
 from tracker.errors import StaleVersion, ValidationError
@@ -46,7 +45,7 @@ from tracker.services.forms import (
 from tracker.services.imports import COLUMNS, ServiceImport
 from tracker.services.models import LEVEL_LABELS, PublicService, ServicePeriod
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, subtree_select, unit_ref
+from tracker.units.services import find_unit, unit_ref
 
 bp = Blueprint("public_services", __name__, url_prefix="/services")
 
@@ -59,17 +58,6 @@ TEMPLATE_NAME = "mau-nhap-dich-vu-cong"
 @bp.context_processor
 def _helpers():
     return {"reach_label": services.reach_label, "level_labels": LEVEL_LABELS}
-
-
-def _scope(ref: str) -> tuple[Unit | None, object]:
-    """The unit a page shows (typed, else the user's own) and its subtree; an admin without a unit sees all."""
-    if ref:
-        unit = find_unit(ref, "unit", name_scope(current_user))
-        check_scope(unit.id)
-        return unit, subtree_select(unit.id)
-    if current_user.unit is not None:
-        return current_user.unit, subtree_select(current_user.unit_id)
-    return None, (None if current_user.role == Role.ADMIN else [])
 
 
 def _default_unit_ref() -> str:
@@ -87,7 +75,7 @@ def index():
     form = ServiceFilterForm(formdata=request.args)
     status = 200
     try:
-        unit, unit_ids = _scope(form.unit.data)
+        unit, unit_ids = shown_unit(current_user, form.unit.data)
     except ValidationError as exc:
         show_errors(form, exc)
         unit, unit_ids, status = None, [], 400
@@ -274,7 +262,7 @@ def _report() -> tuple[ReportForm, report.ServiceReport | None, int]:
     if not form.validate():
         return form, None, 400
     try:
-        unit, _units = _scope(form.unit.data)
+        unit, _units = shown_unit(current_user, form.unit.data)
     except ValidationError as exc:
         show_errors(form, exc)
         return form, None, 400

@@ -24,8 +24,8 @@ from tracker.auth.access import (
     in_scope,
     load_in_scope,
     name_scope,
+    shown_unit,
 )
-from tracker.auth.models import Role
 from tracker.db import local_today
 from tracker.errors import StaleVersion, ValidationError, abort_with
 from tracker.extensions import db
@@ -37,7 +37,7 @@ from tracker.sites.codes import grouped
 from tracker.sites.forms import LAYOUTS, CreateSiteForm, EditSiteForm, RotateForm, SiteFilterForm, StatusForm
 from tracker.sites.models import RetiredSiteCode, Site, SiteStatus
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, subtree_select, unit_ref
+from tracker.units.services import find_unit, unit_ref
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 
@@ -103,19 +103,6 @@ def _flash_same_name(site: Site) -> None:
 # --- the list ----------------------------------------------------------------------------------------
 
 
-def _list_scope(form: SiteFilterForm) -> tuple[Unit | None, object]:
-    """The unit the list shows (typed, else the user's own) and its subtree; an admin without a unit sees all."""
-    if form.unit.data:
-        unit = find_unit(form.unit.data, "unit", name_scope(current_user))
-        check_scope(unit.id)
-        return unit, subtree_select(unit.id)
-    if current_user.unit is not None:
-        return current_user.unit, subtree_select(current_user.unit_id)
-    if current_user.role == Role.ADMIN:
-        return None, None
-    return None, []
-
-
 def _search(form: SiteFilterForm, unit_ids, today):
     """The SELECT of the sites the filters on the form find within these units (the list's and its export's)."""
     return queries.search(
@@ -135,7 +122,7 @@ def index():
     form = SiteFilterForm(formdata=request.args)
     status = 200
     try:
-        unit, unit_ids = _list_scope(form)
+        unit, unit_ids = shown_unit(current_user, form.unit.data)
     except ValidationError as exc:
         show_errors(form, exc)
         unit, unit_ids, status = None, [], 400
@@ -166,7 +153,7 @@ def export(fmt: str):
     """Every site the list's filters find, as XLSX or CSV (tracker.sites.export)."""
     form = SiteFilterForm(formdata=request.args)
     try:
-        unit, unit_ids = _list_scope(form)
+        unit, unit_ids = shown_unit(current_user, form.unit.data)
     except ValidationError as exc:
         abort_with(400, exc.message)
     today = local_today()
