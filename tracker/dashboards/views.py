@@ -19,7 +19,7 @@ from tracker.extensions import db
 from tracker.forms import query_id
 from tracker.programs.models import Program, TaskCategory
 from tracker.programs.progress import ProgramState, TaskState
-from tracker.programs.rules import Status
+from tracker.programs.rules import DUE_SOON_DAYS, Status
 from tracker.programs.summary import summarize_unit
 from tracker.text import fold
 from tracker.units.models import Unit, UnitKind
@@ -142,7 +142,7 @@ def _programs_part(unit, graph: UnitGraph, subtree: set[int], today: date) -> st
         programs_url=_programs_url(unit.id),
         lists=[
             ("overdue", _("Nhiệm vụ quá hạn"), capped(summary.overdue, _by_deadline)),
-            ("due-soon", _("Sắp đến hạn (trong 7 ngày)"), capped(summary.due_soon, _by_deadline)),
+            ("due-soon", _("Sắp đến hạn (trong %(n)d ngày)", n=DUE_SOON_DAYS), capped(summary.due_soon, _by_deadline)),
             ("at-risk", _("Có nguy cơ trễ hạn"), capped(summary.at_risk, _by_deadline)),
             ("stale", _("Lâu chưa cập nhật"), capped(summary.stale, _by_last_update)),
         ],

@@ -192,7 +192,7 @@ def _parent_state(task: Task, children: list[TaskState], today: date) -> TaskSta
     state = rules.status(task.lifecycle.value, done, task.deadline, today)
     flags = []
     if state.counts and not state.is_done:
-        if task.deadline and today <= task.deadline <= today + timedelta(days=rules.DUE_SOON_DAYS):
+        if rules.due_soon(task.deadline, today):
             flags.append(Flag.DUE_SOON)
         if any(Flag.AT_RISK in c.flags for c in active):
             flags.append(Flag.AT_RISK)

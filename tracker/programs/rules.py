@@ -168,6 +168,11 @@ def forecast_completion(kind: str, baseline: Decimal, target: Decimal | None, po
     return recent[-1].on + timedelta(days=int(days_left.to_integral_value(rounding="ROUND_CEILING")))
 
 
+def due_soon(deadline: date | None, today: date) -> bool:
+    """A deadline from today to DUE_SOON_DAYS ahead: the task is flagged and listed as due soon."""
+    return deadline is not None and today <= deadline <= today + timedelta(days=DUE_SOON_DAYS)
+
+
 def flags(
     *,
     state: Status,
@@ -184,7 +189,7 @@ def flags(
     if state.is_done or not state.counts:
         return []
     found = []
-    if deadline is not None and today <= deadline <= today + timedelta(days=DUE_SOON_DAYS):
+    if due_soon(deadline, today):
         found.append(Flag.DUE_SOON)
     if not points and not live:
         found.append(Flag.NOT_STARTED)
