@@ -533,3 +533,31 @@ def test_the_form_and_the_import_refuse_a_dissolved_wards_board_too(client, auth
                               .encode(), "thanh-vien.csv")  # fmt: skip
     assert "đã sáp nhập vào Phường Phổ Yên" in preview.rows[0].errors["board_id"]
     assert membership_count() == before
+
+
+def test_no_board_is_established_on_a_dissolved_or_ended_unit(client, auth, users, ward, dissolved):
+    from tests.test_api import bearer
+
+    bai_bong = dissolved.unit
+    boards = db.session.scalar(select(func.count(Board.id)))
+    merged = (
+        "Phường Bãi Bông đã sáp nhập vào Phường Phổ Yên: không thành lập Ban mới cho đơn vị này. Hãy chọn đơn vị "
+        "Phường Phổ Yên."
+    )
+    assert errors_of(services.create_board, bai_bong, BoardFields(name="Ban chỉ đạo mới")) == {"unit_id": merged}
+    auth.login("manager")  # Phổ Yên's: the predecessor is in reach, and found by name
+    data = {"unit": "bai bong", "name": "Ban chỉ đạo mới", "kind": "steering_board", "target_size": "9"}
+    response = client.post("/boards/new", data=data)
+    assert response.status_code == 400
+    assert f'data-field="unit">{merged}<' in response.get_data(as_text=True)
+    body = {"unit_id": bai_bong.id, "name": "Ban chỉ đạo mới"}
+    response = client.post("/api/v1/boards", json=body, headers=bearer(users["manager"]))
+    assert response.status_code == 422 and response.json["error"]["fields"] == {"unit_id": merged}
+
+    ward.valid_to = local_today() - timedelta(days=1)  # a unit past its last day, merged into none
+    db.session.commit()
+    errors = errors_of(services.create_board, ward, BoardFields(name="Ban chỉ đạo mới"))
+    assert errors["unit_id"].startswith("Phường Phổ Yên đã hết hiệu lực từ sau ngày ")
+    assert db.session.scalar(select(func.count(Board.id))) == boards
+    # Its existing boards stay correctable.
+    services.update_board(dissolved, BoardFields(name="Ban chỉ đạo phường Bãi Bông (cũ)"), expected_version=None)

@@ -22,6 +22,7 @@ DECISION_HELP = _l("Số ký hiệu của một văn bản đã nhập của đ�
 DAY_HELP = _l("dd/mm/yyyy")
 # Where a service's message on an id goes on a form that asks for a reference instead.
 FIELD_OF = {
+    "unit_id": "unit",
     "established_by_document_id": "established_by_reference",
     "appointed_by_document_id": "appointed_by_reference",
 }

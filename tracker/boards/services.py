@@ -85,9 +85,32 @@ class BoardFields:
     parent_board: Board | None = None
 
 
+def _closed_unit(unit: Unit) -> dict[str, str]:
+    """{"unit_id": message} when the unit is no longer current (merged into another, or past its valid_to): a new
+    board belongs to its successor; else {}. Its existing boards stay readable and correctable (see _closed_board)."""
+    if unit.merged_into_id is not None:
+        message = _(
+            "%(unit)s đã sáp nhập vào %(successor)s: không thành lập Ban mới cho đơn vị này. Hãy chọn đơn vị "
+            "%(successor)s.",
+            unit=unit.name,
+            successor=unit.merged_into.name,
+        )
+    elif unit.valid_to is not None and unit.valid_to < local_today():
+        message = _(
+            "%(unit)s đã hết hiệu lực từ sau ngày %(day)s: không thành lập Ban mới cho đơn vị này.",
+            unit=unit.name,
+            day=vn_date(unit.valid_to),
+        )
+    else:
+        return {}
+    return {"unit_id": message}
+
+
 def _check_board(unit: Unit, fields: BoardFields, board: Board | None) -> BoardFields:
+    """The cleaned fields, or a ValidationError naming each bad one; a new board (`board` None) needs a current unit."""
     name = clean(fields.name)
-    errors = _length_errors({"name": name})
+    errors = _closed_unit(unit) if board is None else {}
+    errors |= _length_errors({"name": name})
     if not name:
         errors["name"] = _("Hãy nhập tên Ban, ví dụ: Ban chỉ đạo chuyển đổi số phường Bãi Bông.")
     try:
