@@ -1,7 +1,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, and_, or_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import TimestampMixin, VersionedMixin, db
@@ -103,3 +103,8 @@ class Membership(TimestampMixin, VersionedMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Membership {self.id} {self.person_name!r} {self.role}>"
+
+
+def current_members_clause(today: date):
+    """The seats held on `today`: started, and not ended before it."""
+    return and_(Membership.starts_on <= today, or_(Membership.ends_on.is_(None), Membership.ends_on >= today))

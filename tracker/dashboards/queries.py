@@ -11,10 +11,9 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from tracker.boards.models import Board, BoardKind, Membership
+from tracker.boards.models import Board, BoardKind, Membership, current_members_clause
 from tracker.extensions import db
 from tracker.programs import rules
-from tracker.programs.live import current_members_clause
 from tracker.programs.rules import Figure, Item
 from tracker.services.models import PublicService, ServicePeriod
 from tracker.services.services import LevelCounts

@@ -11,12 +11,11 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from tracker.auth.models import Role, User
-from tracker.boards.models import Board, Membership
+from tracker.boards.models import Board, Membership, current_members_clause
 from tracker.db import local_today
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import DayField, FilterForm, NumberField, VersionField
-from tracker.programs.live import current_members_clause
 from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource
 from tracker.programs.rules import Status
 from tracker.programs.services import TaskFields

@@ -6,13 +6,13 @@ hook, like the audit); check-in-based values are recorded by `flask --app tracke
 """
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.boards.models import Membership
+from tracker.boards.models import Membership, current_members_clause
 from tracker.db import LOCAL, local_today, utcnow
 from tracker.extensions import db
 from tracker.programs.models import Lifecycle, Program, Task, TaskSource, TaskUpdate
@@ -20,9 +20,9 @@ from tracker.programs.rules import has_ended
 from tracker.services.models import PublicService
 from tracker.services.services import FULL_ONLINE, PARTIAL_ONLINE
 from tracker.sites.models import Site, SiteStatus
+from tracker.sites.queries import recently_active
 from tracker.units.services import UnitGraph, unit_graph
 
-ACTIVE_WINDOW_DAYS = 30
 SITE_SOURCES = {TaskSource.SITES_REGISTERED, TaskSource.SITES_ACTIVE, TaskSource.POSTERS_PRINTED}
 SERVICE_SOURCES = {TaskSource.SERVICES_ONLINE, TaskSource.SERVICES_FULL_ONLINE}
 # Sources a registry write moves at once; sites_active moves with check-ins and is snapshotted daily.
@@ -32,10 +32,6 @@ SYSTEM_NOTE = "Cập nhật tự động từ sổ đăng ký"
 
 def is_live(task: Task) -> bool:
     return task.source != TaskSource.MANUAL
-
-
-def current_members_clause(today: date):
-    return and_(Membership.starts_on <= today, or_(Membership.ends_on.is_(None), Membership.ends_on >= today))
 
 
 def live_values(
@@ -69,8 +65,7 @@ def live_values(
             per_unit[(TaskSource.SITES_REGISTERED, unit_id, kind)] += registered
             per_unit[(TaskSource.POSTERS_PRINTED, unit_id, kind)] += printed
     if TaskSource.SITES_ACTIVE in sources:
-        since = datetime.combine(today - timedelta(days=ACTIVE_WINDOW_DAYS), datetime.min.time(), UTC)
-        recent = Site.last_checkin_at >= since  # kept by a trigger on check-ins (tracker.sites.models)
+        recent = recently_active(today)
         rows = db.session.execute(
             select(Site.unit_id, Site.kind, func.count(Site.id))
             .where(Site.status == SiteStatus.ACTIVE, Site.unit_id.in_(units), recent)

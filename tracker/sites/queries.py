@@ -13,11 +13,11 @@ from sqlalchemy import Row, and_, case, func, or_, select
 
 from tracker.db import LOCAL, local_today
 from tracker.extensions import db
-from tracker.programs.live import ACTIVE_WINDOW_DAYS
 from tracker.sites.codes import normalize
 from tracker.sites.models import CheckIn, Site, SiteActivity, SiteCount, SiteKind, SiteStatus
 from tracker.text import clean, like_pattern
 
+ACTIVE_WINDOW_DAYS = 30  # "active": checked into within this many days (the live-linked sites_active tasks too)
 WEEK_DAYS = 7
 STATUSES = {"active", "retired", "all"}
 PRINTED = {"yes", "no"}
@@ -29,7 +29,7 @@ def window_start(today: date, days: int) -> datetime:
     return datetime.combine(today - timedelta(days=days), time.min, UTC)
 
 
-def _recent(today: date):
+def recently_active(today: date):
     """The site had a check-in within the active window (its last_checkin_at, kept by a trigger)."""
     return Site.last_checkin_at >= window_start(today, ACTIVE_WINDOW_DAYS)
 
@@ -78,7 +78,7 @@ def search(
         stmt = stmt.where(Site.poster_printed_at.is_not(None) if printed == "yes" else Site.poster_printed_at.is_(None))
     if activity in ACTIVITY:
         day = today or local_today()
-        stmt = stmt.where(_recent(day) if activity == "active" else _quiet(day))
+        stmt = stmt.where(recently_active(day) if activity == "active" else _quiet(day))
     return stmt.order_by(Site.search_name, Site.id)
 
 
