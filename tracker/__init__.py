@@ -116,6 +116,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.api.contract import Api
     from tracker.api.views import bp as api_bp
     from tracker.auth.admin_views import bp as admin_bp
     from tracker.auth.views import bp as auth_bp
@@ -132,9 +133,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.units.views import bp as units_bp
 
     blueprints = (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, programs_bp, sites_bp, boards_bp)
-    blueprints += (services_bp, reports_bp, api_bp)
+    blueprints += (services_bp, reports_bp)
     for bp in (*blueprints, checkin_bp, site_imports_bp, qr_bp):
         app.register_blueprint(bp)
+    Api(app).register_blueprint(api_bp)  # the JSON API and its OpenAPI document (tracker.api.contract)
 
 
 def register_limits(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Reading JSON bodies and query strings, loading rows, paging: one Vietnamese message per bad field."""
+"""The hand readers of the areas not yet declared in tracker.api.contract (bodies, query strings, paging), and
+loading rows and units: one Vietnamese message per bad field."""
 
 import re
 from collections.abc import Callable, Iterable
@@ -7,8 +8,8 @@ from datetime import date
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
 
+from tracker.api.contract import MAX_PER_PAGE, json_object, parse_date  # noqa: F401 (the areas import them here)
 from tracker.auth.models import Role
 from tracker.db import get_row
 from tracker.errors import ValidationError, abort_with
@@ -16,57 +17,6 @@ from tracker.extensions import db
 from tracker.forms import day_problem
 from tracker.text import has_control_characters, invalid_characters, shown
 from tracker.units.services import subtree_select
-
-MAX_PER_PAGE = 200
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def json_object() -> dict:
-    """The request body as a JSON object: 415 unless sent as application/json (a form post of JSON-looking text is
-    how a cross-site write would arrive), 400 when it is not JSON, nested past what any body here needs, or not an
-    object; 422 naming the field when a text or a key holds a lone surrogate, a non-character, a control or a
-    bidirectional-override character (nothing past this point has to cope with them)."""
-    if not request.is_json:
-        abort_with(415, _("Nội dung phải gửi dạng JSON, với tiêu đề Content-Type: application/json."))
-    try:
-        data = request.get_json()
-    except BadRequest:
-        abort_with(400, _("Nội dung gửi lên không phải JSON hợp lệ."))
-    except RecursionError:  # "[" × 100,000: the parser's own recursion gives up
-        abort_with(400, _("Nội dung JSON lồng nhau quá sâu."))
-    if not isinstance(data, dict):
-        abort_with(400, _("Nội dung gửi lên phải là một đối tượng JSON ({...})."))
-    bad = {}
-    for key, value in data.items():
-        problem = _problem(key, value)
-        if problem == "depth":
-            abort_with(400, _("Nội dung JSON lồng nhau quá sâu."))
-        if problem == "text":
-            bad[shown(key)] = invalid_characters(key)
-    if bad:
-        raise ValidationError(bad)
-    return data
-
-
-MAX_DEPTH = 8  # a field holding a list of ids is 2 deep; nothing this API reads comes near
-
-
-def _problem(key: str, value) -> str | None:
-    """'depth' when the field nests deeper than MAX_DEPTH, 'text' when its key or any text or key inside it holds a
-    character no stored text may hold, else None. A walk with a stack, not recursion."""
-    pending = [(key, 1), (value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if depth > MAX_DEPTH:
-            return "depth"
-        if isinstance(item, str):
-            if has_control_characters(item):
-                return "text"
-        elif isinstance(item, dict):
-            pending.extend((part, depth + 1) for pair in item.items() for part in pair)
-        elif isinstance(item, list):
-            pending.extend((part, depth + 1) for part in item)
-    return None
 
 
 def _is_int(value) -> bool:
@@ -133,16 +83,6 @@ class Fields:
     def check(self) -> None:
         if self.errors:
             raise ValidationError(self.errors)
-
-
-def parse_date(value) -> date | None:
-    """An ISO calendar date 'YYYY-MM-DD' that exists (not 2021-02-31), else None."""
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def query_int(name: str, errors: dict[str, str], minimum: int | None = None) -> int | None:

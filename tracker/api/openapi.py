@@ -1,9 +1,14 @@
-"""The OpenAPI 3.1 description of /api/v1, as a plain dict; tests/test_api.py keeps it equal to the routes."""
+"""The OpenAPI 3.1 document of /api/v1: what tracker.api.contract generates from the schemas of the areas declared
+there (documents so far), merged with the hand-written dicts of the areas not converted yet (the openapi_* modules
+and the units below); tests/test_api.py keeps it equal to the routes."""
 
+import re
 from copy import deepcopy
+from http import HTTPStatus
 
-from tracker.api.helpers import MAX_PER_PAGE
-from tracker.documents.services import KIND_CODES
+from flask import current_app
+
+from tracker.api.contract import MAX_PER_PAGE
 from tracker.units.models import UnitKind
 
 
@@ -16,7 +21,7 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    return {str(status): _ref("responses", _ERROR_RESPONSES[status][0]) for status in statuses}
+    return {str(status): _ref("responses", HTTPStatus(status).name) for status in statuses}
 
 
 def _path_id(name: str, what: str) -> dict:
@@ -26,19 +31,6 @@ def _path_id(name: str, what: str) -> dict:
 def _query(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
-
-_ERROR_RESPONSES = {
-    400: ("BadRequest", "Malformed JSON body, or a cookie-authenticated write without a valid X-CSRFToken."),
-    401: ("Unauthorized", "No valid bearer token or session."),
-    403: ("Forbidden", "The role may not do this, or the unit is outside the user's scope."),
-    404: ("NotFound", "No row with this id."),
-    409: ("Conflict", "The row was changed since the `version` sent; nothing was written."),
-    415: ("UnsupportedMediaType", "A write whose body is not sent as `application/json`."),
-    422: ("Unprocessable", "Invalid input; `fields` names each bad field with a Vietnamese message."),
-    429: ("TooManyRequests", "Over the limit of writes (API_WRITE_LIMIT) or of posters and exports (HEAVY_LIMIT) "
-          "of this token or user; `Retry-After` says when to try again."),
-    503: ("Unavailable", "The database is away for a moment; `Retry-After` says when to try again."),
-}
 
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 _TIMESTAMP = {"type": "string", "format": "date-time", "readOnly": True}
@@ -66,28 +58,6 @@ def _list_of(item: str) -> dict:
 
 
 _SCHEMAS = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message", "fields"],
-                "properties": {
-                    "code": {
-                        "type": "string",
-                        "examples": ["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "invalid"],
-                    },
-                    "message": {"type": "string", "description": "Vietnamese, for people."},
-                    "fields": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "description": "Field name → Vietnamese message (422; `version` on 409).",
-                    },
-                },
-            }
-        },
-    },
     "Unit": {
         "type": "object",
         "required": ["id", "name", "kind", "parent_id", "merged_into_id", "version"],
@@ -121,50 +91,6 @@ _SCHEMAS = {
         ]
     },
     "UnitList": _list_of("Unit"),
-    "Document": {
-        "type": "object",
-        "required": ["id", "unit_id", "reference", "number", "kind_code", "issuer_code", "title", "version"],
-        "properties": {
-            "id": {"type": "integer", "readOnly": True},
-            "unit_id": {"type": "integer"},
-            "reference": {
-                "type": "string",
-                "description": "Canonical form of the number: state style 37/KH-UBND, party style 63-QĐ/ĐU or "
-                "an official letter 1332/STTTT-CNTT (kind_code CV).",
-            },
-            "number": {"type": "string", "readOnly": True},
-            "kind_code": {"type": "string", "enum": list(KIND_CODES), "readOnly": True},
-            "issuer_code": {"type": "string", "readOnly": True},
-            "issued_on": _NULLABLE_DATE,
-            "title": {"type": "string", "description": "Trích yếu."},
-            "version": {"type": "integer", "readOnly": True},
-            "created_at": _TIMESTAMP,
-            "updated_at": _TIMESTAMP,
-        },
-    },
-    "DocumentList": _list_of("Document"),
-    "DocumentCreate": {
-        "type": "object",
-        "required": ["unit_id", "reference", "title"],
-        "properties": {
-            "unit_id": {"type": "integer"},
-            "reference": {"type": "string", "examples": ["37/KH-UBND", "63-QĐ/ĐU", "15/2021/TT-BTTTT"]},
-            "issued_on": _NULLABLE_DATE,
-            "title": {"type": "string", "minLength": 1},
-        },
-    },
-    "DocumentPatch": {
-        "type": "object",
-        "required": ["version"],
-        "description": "Fields left out keep their value; read-only fields of Document are accepted and ignored.",
-        "properties": {
-            "version": {"type": "integer", "description": "The `version` last read; a stale one gives 409."},
-            "reference": {"type": "string"},
-            "issued_on": _NULLABLE_DATE,
-            "title": {"type": "string", "minLength": 1},
-            "unit_id": {"type": "integer", "description": "May only repeat the current unit."},
-        },
-    },
 }
 
 _PATHS = {
@@ -192,52 +118,6 @@ _PATHS = {
             "parameters": [_path_id("unit_id", "Unit id.")],
             "responses": {"200": _json(_ref("schemas", "UnitDetail"), "The unit.")} | _errors(401, 403, 404),
         }
-    },
-    "/documents": {
-        "get": {
-            "operationId": "list_documents",
-            "summary": "Documents of the units in the user's scope, newest first",
-            "parameters": [
-                _query("q", "Text contained in the reference or the title.", {"type": "string"}),
-                _query("kind_code", "Kind of document (any case).", {"type": "string", "enum": list(KIND_CODES)}),
-                _query("unit_id", "Documents of this unit, its subordinates and predecessors.", {"type": "integer"}),
-                *_PAGING,
-            ],
-            "responses": {"200": _json(_ref("schemas", "DocumentList"), "A page of documents.")}
-            | _errors(401, 403, 422),
-        },
-        "post": {
-            "operationId": "create_document",
-            "summary": "Record a document (managers, in scope); the reference is parsed",
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": _ref("schemas", "DocumentCreate")}},
-            },
-            "responses": {
-                "201": _json(_ref("schemas", "Document"), "Created; Location names the new document.")
-                | {"headers": {"Location": {"schema": {"type": "string"}}}}
-            }
-            | _errors(400, 401, 403, 422),
-        },
-    },
-    "/documents/{document_id}": {
-        "get": {
-            "operationId": "get_document",
-            "summary": "One document",
-            "parameters": [_path_id("document_id", "Document id.")],
-            "responses": {"200": _json(_ref("schemas", "Document"), "The document.")} | _errors(401, 403, 404),
-        },
-        "patch": {
-            "operationId": "update_document",
-            "summary": "Edit a document (managers, in scope); needs the version last read",
-            "parameters": [_path_id("document_id", "Document id.")],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": _ref("schemas", "DocumentPatch")}},
-            },
-            "responses": {"200": _json(_ref("schemas", "Document"), "The document as saved.")}
-            | _errors(400, 401, 403, 404, 409, 422),
-        },
     },
 }
 
@@ -290,42 +170,55 @@ def _shared_statuses(method: str, operation: dict) -> list[int]:
     return [*([415] if "requestBody" in operation else []), *([429] if limited else []), 503]
 
 
-for _operations in _PATHS.values():
-    for _method, _operation in _operations.items():
-        _operation["responses"] |= _errors(*_shared_statuses(_method, _operation))
+_API_PREFIX = "/api/v1"
 
-_DOCUMENT = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "Tracker API",
-        "version": "1",
-        "description": (
-            "JSON API of Tracker. Authenticate with `Authorization: Bearer <token>` (from "
-            "`flask --app tracker users token USERNAME`), or with the session cookie plus an `X-CSRFToken` header "
-            "on writes. Dates are ISO `YYYY-MM-DD`; every error has the `Error` shape."
-        ),
-    },
-    "servers": [{"url": "/api/v1"}],
-    "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-    "paths": _PATHS,
-    "components": {
-        "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API token of a user."},
-            "cookieAuth": {
-                "type": "apiKey",
-                "in": "cookie",
-                "name": "session",
-                "description": "The web session; writes also need the page's CSRF token in `X-CSRFToken`.",
-            },
-        },
-        "schemas": _SCHEMAS,
-        "responses": {
-            name: _json(_ref("schemas", "Error"), description) for name, description in _ERROR_RESPONSES.values()
-        },
-    },
-}
+
+def _generated() -> dict:
+    """flask-smorest's document of the declared areas, each operation named after its endpoint, its path parameters
+    in the operation and its paths relative to the server (/api/v1), as the hand-written ones are."""
+    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    endpoints = {}
+    for rule in current_app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods:
+            endpoints[(path, method.lower())] = rule.endpoint.removeprefix("api.")
+    paths = {}
+    for path, item in spec.pop("paths").items():
+        shared = item.pop("parameters", [])
+        operations = {}
+        for method, operation in item.items():
+            if "responses" not in operation:  # a route of an area not declared yet: the hand-written dicts say it
+                continue
+            operation.pop("tags", None)
+            operation["operationId"] = endpoints[(path, method)]
+            if shared:
+                operation["parameters"] = shared + operation.get("parameters", [])
+            operations[method] = operation
+        if operations:
+            paths[path.removeprefix(_API_PREFIX)] = operations
+    spec.pop("tags", None)
+    spec["paths"] = paths
+    return spec
+
+
+def _merged() -> dict:
+    spec = _generated()
+    for path, operations in _PATHS.items():
+        spec["paths"].setdefault(path, {})
+        for method, operation in operations.items():
+            if method in spec["paths"][path]:
+                raise RuntimeError(f"{method.upper()} {path} is both declared and hand-written")
+            spec["paths"][path][method] = deepcopy(operation)
+    spec["components"]["schemas"] |= deepcopy(_SCHEMAS)
+    for operations in spec["paths"].values():
+        for method, operation in operations.items():
+            operation["responses"] |= _errors(*_shared_statuses(method, operation))
+    return spec
 
 
 def document() -> dict:
-    """The OpenAPI document (a copy: callers may change it)."""
-    return deepcopy(_DOCUMENT)
+    """The OpenAPI document (a copy: callers may change it); built once per app."""
+    api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    if not hasattr(api, "merged_document"):
+        api.merged_document = _merged()
+    return deepcopy(api.merged_document)

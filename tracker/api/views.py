@@ -1,8 +1,8 @@
 """The JSON API blueprint: its error shape, its OpenAPI document, and the area modules that add routes to it."""
 
-from flask import Blueprint
 from flask_babel import gettext as _
 
+from tracker.api.contract import Blueprint
 from tracker.auth.access import public
 from tracker.errors import StaleVersion, ValidationError, json_error
 from tracker.extensions import db
