@@ -1,5 +1,5 @@
-"""The API contract of tracker.api.contract: declared schemas validate input in Vietnamese, shape the answers and
-generate the OpenAPI document; flask-smorest adds no error handler and no documentation page of its own."""
+"""The API contract (tracker.api.contract and .fields): declared schemas validate input in Vietnamese, shape the
+answers and generate the OpenAPI document; flask-smorest adds no error handler and no documentation page of its own."""
 
 import json
 from datetime import date
@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.test_api import assert_error, bearer, new_document
 from tests.test_api_programs import conforms
-from tracker.api.contract import Body, Day, Integer, Paged, QueryChoice, QueryInt, Text, field_messages
+from tracker.api.contract import field_messages
+from tracker.api.fields import Body, Day, Integer, Paged, QueryChoice, QueryInt, Text
 from tracker.documents.models import Document
 from tracker.extensions import db
 

@@ -5,8 +5,8 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tracker.api.contract import (
-    LOCATION,
+from tracker.api.contract import LOCATION
+from tracker.api.fields import (
     Body,
     Day,
     Integer,

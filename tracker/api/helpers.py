@@ -9,7 +9,8 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.api.contract import MAX_PER_PAGE, json_object, parse_date  # noqa: F401 (the areas import them here)
+from tracker.api.contract import json_object  # noqa: F401 (the areas not converted yet import it from here)
+from tracker.api.fields import MAX_PER_PAGE, parse_date
 from tracker.auth.models import Role
 from tracker.db import get_row
 from tracker.errors import ValidationError, abort_with

@@ -8,7 +8,7 @@ from http import HTTPStatus
 
 from flask import current_app
 
-from tracker.api.contract import MAX_PER_PAGE
+from tracker.api.fields import MAX_PER_PAGE
 from tracker.units.models import UnitKind
 
 

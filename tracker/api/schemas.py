@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from tracker.documents.models import Document
 from tracker.programs.models import TaskUpdate
 from tracker.programs.progress import ProgramState, TaskState
 from tracker.programs.rules import Figure, Status
@@ -32,22 +31,6 @@ def unit_json(unit: Unit) -> dict:
 
 def unit_detail_json(unit: Unit) -> dict:
     return unit_json(unit) | {"predecessor_ids": [p.id for p in unit.predecessors]}
-
-
-def document_json(document: Document) -> dict:
-    return {
-        "id": document.id,
-        "unit_id": document.unit_id,
-        "reference": document.reference,
-        "number": document.number,
-        "kind_code": document.kind_code,
-        "issuer_code": document.issuer_code,
-        "issued_on": iso(document.issued_on),
-        "title": document.title,
-        "version": document.version,
-        "created_at": iso(document.created_at),
-        "updated_at": iso(document.updated_at),
-    }
 
 
 # --- programs, tasks, updates, unit summary: the derived figures come from tracker.programs.progress ---------

@@ -1,0 +1,260 @@
+"""The building blocks of the API's schemas (see tracker.api.contract for how an area uses them): request bodies and
+query strings whose fields speak Vietnamese and name the field, and pages of a response schema."""
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+
+import marshmallow as ma
+from flask import current_app
+from flask_babel import gettext as _
+
+from tracker.db import get_row
+from tracker.extensions import db
+from tracker.forms import day_problem
+from tracker.text import has_control_characters, invalid_characters, shown
+
+MAX_PER_PAGE = 200
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- bodies ---------------------------------------------------------------------------------------------------
+
+
+class Body(ma.Schema):
+    """A JSON request body: unknown keys refused, echoed read-only fields dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.post_load
+    def _drop_echoes(self, data: dict, **kwargs) -> dict:
+        return {key: value for key, value in data.items() if not isinstance(self.fields.get(key), Echo)}
+
+
+class Echo(ma.fields.Field):
+    """A response field a client may send back as it read it: accepted whatever it holds and dropped on load, so
+    the document says readOnly and no type."""
+
+    def __init__(self, response: str):
+        super().__init__(metadata={"readOnly": True, "description": f"As {response} has it; ignored."})
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return value
+
+
+def echoes(response: type[ma.Schema]):
+    """Class decorator: every field of `response` the body does not declare is accepted back as an Echo."""
+    name = response.__name__.removesuffix("Schema")
+
+    def add(body: type[Body]) -> type[Body]:
+        for field in response._declared_fields:
+            body._declared_fields.setdefault(field, Echo(name))
+        return body
+
+    return add
+
+
+class _Named:
+    """A field whose messages are Vietnamese and name it. `needed`: the message when a value is required and is
+    missing, null or blank (else a general one)."""
+
+    def __init__(self, *, needed=None, **kwargs):
+        self.needed = needed
+        super().__init__(**kwargs)
+
+    @property
+    def label(self) -> str:
+        return self.data_key or self.name
+
+    def make_error(self, key: str, **kwargs) -> ma.ValidationError:
+        if key in ("required", "null", "blank"):
+            message = self.needed or _("Trường “%(name)s” cần có giá trị.", name=self.label)
+        else:
+            message = self.invalid()
+        return ma.ValidationError(str(message))
+
+    def invalid(self) -> str:
+        raise NotImplementedError
+
+
+class Integer(_Named, ma.fields.Integer):
+    """A JSON integer (not a string of digits, not true/false)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+    def invalid(self) -> str:
+        return _("Trường “%(name)s” phải là số nguyên.", name=self.label)
+
+
+class Text(_Named, ma.fields.String):
+    """A JSON string without control or bidirectional characters; blank is refused when a value is required or
+    `needed`; `max_length` bounds it."""
+
+    def __init__(self, *, max_length: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        if max_length is not None:
+            self.metadata = {**self.metadata, "maxLength": max_length}
+        if self.needed or self.required:
+            self.metadata = {**self.metadata, "minLength": 1}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if has_control_characters(value):
+            raise ma.ValidationError(invalid_characters(self.label))
+        if (self.needed or self.required) and not value.strip():
+            raise self.make_error("blank")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ma.ValidationError(_("Trường “%(name)s” dài quá %(n)d ký tự.", name=self.label, n=self.max_length))
+        return value
+
+    def invalid(self) -> str:
+        return _("Trường “%(name)s” phải là chuỗi ký tự.", name=self.label)
+
+
+def parse_date(value) -> date | None:
+    """An ISO calendar date 'YYYY-MM-DD' that exists (not 2021-02-31), else None."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class Day(_Named, ma.fields.Date):
+    """An ISO day YYYY-MM-DD that exists, within the years any stored day may have (tracker.forms.day_problem)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        parsed = parse_date(value)
+        if parsed is None:
+            raise ma.ValidationError(
+                _("Ngày “%(value)s” không hợp lệ: dùng dạng YYYY-MM-DD, ví dụ 2021-11-09.", value=shown(str(value)))
+            )
+        if problem := day_problem(parsed):
+            raise ma.ValidationError(_("Trường “%(name)s”: %(problem)s", name=self.label, problem=problem))
+        return parsed
+
+
+class UnitRef(Integer):
+    """The id of an existing unit, loaded as the Unit (give `attribute="unit"`); `check` (check_manage or
+    check_scope) refuses a unit out of the user's reach with a 403 before any other field is discussed."""
+
+    def __init__(self, *, check: Callable[[int], None], **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from tracker.units.models import Unit
+
+        unit = get_row(Unit, super()._deserialize(value, attr, data, **kwargs))
+        if unit is None:
+            raise ma.ValidationError(_("Không có đơn vị nào có id %(id)d.", id=value))
+        self.check(unit.id)
+        return unit
+
+
+# --- queries --------------------------------------------------------------------------------------------------
+
+
+class Query(ma.Schema):
+    """Query parameters: trimmed, a blank one counts as absent, unknown ones are ignored."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    @ma.pre_load
+    def _drop_blanks(self, data, **kwargs) -> dict:
+        keys = (field.data_key or name for name, field in self.load_fields.items())
+        given = {key: data.get(key) for key in keys}  # webargs' proxy answers `missing` for an absent key
+        return {key: value.strip() for key, value in given.items() if isinstance(value, str) and value.strip()}
+
+
+class QueryText(ma.fields.String):
+    """Free text to search with (the search cleans it)."""
+
+
+class QueryInt(_Named, ma.fields.Integer):
+    """An integer parameter, at least `minimum` when given."""
+
+    def __init__(self, *, minimum: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum = minimum
+        if minimum is not None:
+            self.metadata = {**self.metadata, "minimum": minimum}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if not re.fullmatch(r"-?\d{1,18}", value) or (self.minimum is not None and int(value) < self.minimum):
+            raise self.make_error("invalid")
+        return int(value)
+
+    def invalid(self) -> str:
+        if self.minimum is not None:
+            return _("Tham số “%(name)s” phải là số nguyên từ %(min)d trở lên.", name=self.label, min=self.minimum)
+        return _("Tham số “%(name)s” phải là số nguyên.", name=self.label)
+
+
+class QueryChoice(_Named, ma.fields.String):
+    """One of `choices`, compared after `normalise` (str.upper: any case); loads as the choice itself."""
+
+    def __init__(self, choices: Iterable[str], *, normalise: Callable[[str], str] = str, **kwargs):
+        self.by_key = {normalise(choice): choice for choice in choices}
+        self.normalise = normalise
+        super().__init__(**kwargs)
+        self.metadata = {**self.metadata, "enum": list(self.by_key.values())}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        choice = self.by_key.get(self.normalise(value))
+        if choice is None:
+            raise ma.ValidationError(
+                _(
+                    "Giá trị “%(value)s” của “%(name)s” không có; dùng một trong: %(choices)s.",
+                    value=value,
+                    name=self.label,
+                    choices=", ".join(self.by_key.values()),
+                )
+            )
+        return choice
+
+
+class Paged(Query):
+    """?page= (from 1) and ?per_page= (default PER_PAGE, capped at MAX_PER_PAGE)."""
+
+    page = QueryInt(minimum=1, load_default=1, metadata={"description": "Page number, from 1."})
+    per_page = QueryInt(
+        minimum=1,
+        metadata={
+            "description": f"Items per page (default: the server's PER_PAGE, 50); values above {MAX_PER_PAGE} are "
+            "capped."
+        },
+    )
+
+    @ma.post_load
+    def _cap(self, data: dict, **kwargs) -> dict:
+        return data | {"per_page": min(data.get("per_page") or current_app.config["PER_PAGE"], MAX_PER_PAGE)}
+
+
+# --- responses ------------------------------------------------------------------------------------------------
+
+
+class PageSchema(ma.Schema):
+    total = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
+    page = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
+    """The schema of a page of `item`s; its component is `<Item>List`."""
+    name = item.__name__.removesuffix("Schema") + "ListSchema"
+    return type(PageSchema)(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item), required=True)})
+
+
+def page(stmt, args: dict) -> dict:
+    """One page of a SELECT (args from a `Paged` query), for `page_schema`."""
+    result = db.paginate(stmt, page=args["page"], per_page=args["per_page"], max_per_page=MAX_PER_PAGE, error_out=False)
+    return {"items": result.items, "total": result.total, "page": args["page"], "per_page": args["per_page"]}
