@@ -4,11 +4,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from tracker import config as default_config
+from tracker import db as tracker_db
 from tracker.db import MAX_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +114,10 @@ def register_extensions(app: Flask) -> None:
     limiter_storage_options(app)
     limiter.init_app(app)
     auth_setup.init_app(app)
+
+    # On SQLite a GET's transactions begin deferred: readers never queue behind a writer (tracker.db).
+    tracker_db.request_reads = lambda: has_request_context() and request.method in tracker_db.SAFE_METHODS
+    app.teardown_request(lambda _exc: tracker_db.reads_only(False))  # a stream cut short marks nothing after it
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,11 +2,11 @@
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import DateTime, MetaData, Numeric, event
@@ -121,7 +121,18 @@ class VersionedMixin:
         return {"version_id_col": cls.__table__.c.version}
 
 
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _no_request_reads() -> bool:
+    return False
+
+
+# Whether the request under way only reads: the app installs its answer (tracker.register_extensions: a GET, HEAD
+# or OPTIONS request), so that this module reads no request itself. Outside the app nothing reads only.
+request_reads: Callable[[], bool] = _no_request_reads
+# Work marked as reading only by reads_only (a PDF streamed after its commit), per thread and task.
+_reading: ContextVar[bool] = ContextVar("tracker_db_reads_only", default=False)
 
 
 @event.listens_for(Engine, "connect")
@@ -152,14 +163,15 @@ def _sqlite_begin(conn):
     # committed in between; writers take the lock up front and wait their turn (busy_timeout) instead.
     # Page reads stay deferred so readers never queue behind a writer.
     # Straight to the driver: a statement of SQLAlchemy's own would cost as much as a short check-in's SELECT.
-    reading = has_request_context() and (request.method in _SAFE_METHODS or g.get("_tracker_reads_only", False))
+    reading = _reading.get() or request_reads()
     conn.connection.driver_connection.execute("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def reads_only(on: bool = True) -> None:
-    """Mark the rest of this request as reading only (a PDF streamed after its commit): on SQLite its transactions
-    then begin deferred, so a stream of minutes never holds the write lock that check-ins wait for."""
-    g._tracker_reads_only = on
+    """Mark the work under way (the rest of this request, a PDF streamed after its commit) as reading only: on
+    SQLite its transactions then begin deferred, so readers never queue behind a writer, and a stream of minutes
+    never holds the write lock that check-ins wait for."""
+    _reading.set(on)
 
 
 # --- rows a page keeps while it reads (cached figures) ----------------------------------------------------

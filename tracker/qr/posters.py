@@ -188,6 +188,7 @@ def fit_name(name: str, spec: Spec, scale: float, width: float) -> tuple[float, 
 
 def compose(site, spec: Spec, shared: Texts, modules: int) -> Layout:
     """Where everything goes on one poster whose box starts at (0, 0); the QR has `modules` modules a side."""
+    register_fonts()  # the texts are measured in DejaVu
     for scale in SHRINK:
         layout = _compose(site, spec, shared, modules, scale)
         if layout.qr_size >= spec.qr_min:
