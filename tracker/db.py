@@ -3,7 +3,8 @@
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,26 @@ def utcnow() -> datetime:
 def local_today() -> date:
     """Today's date in Vietnam."""
     return datetime.now(LOCAL).date()
+
+
+_OFFSET = timedelta(hours=7)  # Vietnam keeps UTC+7 all year: a plain offset is exact and far cheaper per row
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in Vietnam of a UTC moment (aware or naive UTC)."""
+    return (
+        (moment.replace(tzinfo=None) + _OFFSET).date()
+        if moment.utcoffset() in (None, timedelta(0))
+        else (moment.astimezone(LOCAL).date())
+    )
+
+
+@dataclass
+class Saved:
+    """A write that went through, with the warnings worth showing (they never block)."""
+
+    row: object
+    warnings: list[str]
 
 
 class UTCDateTime(TypeDecorator):

@@ -18,6 +18,18 @@ from tracker.formatting import vn_date
 from tracker.numbers import parse_typed, typed_text
 from tracker.text import drop_control_characters, has_control_characters, invalid_characters
 
+CHOOSE_FROM_LIST = _l("Hãy chọn một mục trong danh sách.")  # a select's answer that is none of its choices
+
+
+def optional_id(value) -> int | None:
+    """A select's id: None for the empty choice; junk becomes an id no choice has (the choice check names it)."""
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if str(value).isdigit() else -1
+
+
 # Every day the app keeps lies in these years: 01/01/0001 is a slip of the keyboard, and a year below 1900 would
 # neither print with four digits everywhere nor mean anything for a program.
 FIRST_YEAR, LAST_YEAR = 1900, 2100

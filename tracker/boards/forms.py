@@ -12,8 +12,7 @@ from tracker.boards.services import BoardFields, MemberFields, roles_for
 from tracker.documents.models import Document
 from tracker.documents.services import find_document
 from tracker.extensions import db
-from tracker.forms import DayField, FilterForm, NumberField, VersionField
-from tracker.programs.forms import CHOOSE_FROM_LIST, optional_id
+from tracker.forms import CHOOSE_FROM_LIST, DayField, FilterForm, NumberField, VersionField, optional_id
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
 from tracker.units.services import ancestor_ids, subtree_select

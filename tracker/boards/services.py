@@ -4,7 +4,7 @@ Callers commit.
 People leave a board by an end date, never by deletion; a change of role ends one seat the day before and opens
 another, so who held which role, when, stays true. Over any period a board has at most one head (Trưởng ban or
 Tổ trưởng); a partial unique index on open head seats backs the check up against two simultaneous saves.
-A membership is current when starts_on ≤ today and (no end, or ends_on ≥ today): tracker.programs.live's clause,
+A membership is current when starts_on ≤ today and (no end, or ends_on ≥ today): boards.models.current_members_clause,
 the same one the live-linked "board members" tasks and the dashboard count with.
 """
 
@@ -20,14 +20,12 @@ from sqlalchemy.orm import selectinload
 
 from tracker.auth.access import in_scope
 from tracker.auth.models import User
-from tracker.boards.models import HEAD_ROLES, Board, BoardKind, MemberRole, Membership
-from tracker.db import local_today
+from tracker.boards.models import HEAD_ROLES, Board, BoardKind, MemberRole, Membership, current_members_clause
+from tracker.db import Saved, local_today
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
 from tracker.formatting import vn_date
-from tracker.programs.live import current_members_clause
-from tracker.programs.services import Saved
 from tracker.text import clean, fold
 from tracker.units.models import Unit
 from tracker.units.services import subtree_select

@@ -41,7 +41,7 @@ from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.formatting import number, vn_date
 from tracker.forms import hidden_errors, query_id, round_trip, show_errors
-from tracker.programs.models import Task, TaskSource
+from tracker.programs.live import tasks_fed_by_board
 from tracker.units.models import Unit
 from tracker.units.services import find_unit, subtree_select, unit_ref
 
@@ -140,9 +140,7 @@ def show(board_id: int):
     groups = db.session.scalars(
         select(Board).where(Board.parent_board_id == board.id).order_by(Board.name, Board.id)
     ).all()
-    tasks = db.session.scalars(
-        select(Task).where(Task.source == TaskSource.BOARD_MEMBERS, Task.source_board_id == board.id).order_by(Task.id)
-    ).all()
+    tasks = tasks_fed_by_board(board.id)
     return render_template(
         "boards/show.html",
         board=board,

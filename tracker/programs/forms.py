@@ -15,7 +15,7 @@ from tracker.boards.models import Board, Membership, current_members_clause
 from tracker.db import local_today
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.forms import DayField, FilterForm, NumberField, VersionField
+from tracker.forms import CHOOSE_FROM_LIST, DayField, FilterForm, NumberField, VersionField, optional_id
 from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskCategory, TaskSource
 from tracker.programs.rules import Status
 from tracker.programs.services import TaskFields
@@ -23,17 +23,7 @@ from tracker.sites.models import SiteKind
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.services import ancestor_ids, subtree_select
 
-CHOOSE_FROM_LIST = _l("Hãy chọn một mục trong danh sách.")
 REFERENCE_HELP = _l("Số ký hiệu của một văn bản đã nhập của đơn vị, ví dụ 27-CTr/ĐU hoặc 37/KH-UBND.")
-
-
-def optional_id(value) -> int | None:
-    """A select's id: None for the empty choice; junk becomes an id no choice has (the choice check names it)."""
-    if value in (None, "", "None"):
-        return None
-    if isinstance(value, int):
-        return value
-    return int(value) if str(value).isdigit() else -1
 
 
 def tree_order(tasks: list[Task]) -> list[tuple[Task, int]]:

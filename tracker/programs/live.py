@@ -34,6 +34,13 @@ def is_live(task: Task) -> bool:
     return task.source != TaskSource.MANUAL
 
 
+def tasks_fed_by_board(board_id: int) -> list[Task]:
+    """The tasks whose value is this board's current member count (its page links them)."""
+    return db.session.scalars(
+        select(Task).where(Task.source == TaskSource.BOARD_MEMBERS, Task.source_board_id == board_id).order_by(Task.id)
+    ).all()
+
+
 def live_values(
     tasks, program_units: dict[int, int], today: date, graph: UnitGraph | None = None
 ) -> dict[int, Decimal]:

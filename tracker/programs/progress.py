@@ -3,7 +3,7 @@ roll-ups task → program → unit (DESIGN §2.4–2.6). A fixed handful of quer
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
@@ -11,24 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker.db import LOCAL, local_today
+from tracker.db import local_day, local_today
 from tracker.extensions import db
 from tracker.programs import rules
 from tracker.programs.live import live_values
 from tracker.programs.models import Program, Task, TaskSource, TaskUpdate
 from tracker.programs.rules import Figure, Flag, Item, Point, Status
 from tracker.units.services import UnitGraph
-
-_OFFSET = timedelta(hours=7)  # Vietnam keeps UTC+7 all year: a plain offset is exact and far cheaper per row
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day in Vietnam of a UTC moment (aware or naive UTC)."""
-    return (
-        (moment.replace(tzinfo=None) + _OFFSET).date()
-        if moment.utcoffset() in (None, timedelta(0))
-        else (moment.astimezone(LOCAL).date())
-    )
 
 
 @dataclass

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tracker.auth.access import in_scope
 from tracker.auth.models import Role, User
 from tracker.boards.models import Membership
-from tracker.db import utcnow
+from tracker.db import Saved, utcnow
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
@@ -29,14 +29,6 @@ MAX_UPDATE_EVERY_DAYS = 3660
 LENGTHS = {"owner_name": 200, "responsible": 300, "unit_label": 40}
 URL_LENGTH = 500
 NON_NEGATIVE = {MeasureKind.COUNT, MeasureKind.PERCENT, MeasureKind.MILESTONE, MeasureKind.DECREASE}
-
-
-@dataclass
-class Saved:
-    """A write that went through, with the warnings worth showing (they never block)."""
-
-    row: object
-    warnings: list[str]
 
 
 # --- programs ----------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from tracker.auth.access import (
     scope_unit_ids,
 )
 from tracker.auth.models import User
-from tracker.db import get_row
+from tracker.db import Saved, get_row
 from tracker.documents import services as document_services
 from tracker.documents.services import find_document
 from tracker.errors import StaleVersion, ValidationError
@@ -218,7 +218,7 @@ def edit(program_id: int):
 # --- tasks -------------------------------------------------------------------------------------------
 
 
-def _saved(saved: services.Saved, message: str):
+def _saved(saved: Saved, message: str):
     """Flash the success and the service's warnings (they never block), then go to the task."""
     flash(message, "success")
     for warning in saved.warnings:

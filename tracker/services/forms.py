@@ -8,14 +8,12 @@ from wtforms.validators import ValidationError as WTFValidationError
 
 from tracker import imports
 from tracker.errors import ValidationError
-from tracker.forms import DayField, FilterForm, NumberField, VersionField
+from tracker.forms import CHOOSE_FROM_LIST, DayField, FilterForm, NumberField, VersionField
 from tracker.services.models import LEVEL_LABELS
 from tracker.services.services import LEVELS, PeriodFields, ServiceFields
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
 from tracker.units.services import find_unit
-
-CHOOSE_FROM_LIST = _l("Hãy chọn một mục trong danh sách.")
 
 
 def level_choices() -> list[tuple[str, str]]:

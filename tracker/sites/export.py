@@ -24,9 +24,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from tracker import downloads
-from tracker.db import LOCAL
+from tracker.db import LOCAL, local_day
 from tracker.imports import csv_cell, xlsx_cells, xlsx_values
-from tracker.programs.progress import local_day
 from tracker.sites import queries
 from tracker.sites.codes import grouped
 from tracker.sites.imports import COLUMNS, READ_ONLY_HEADERS

@@ -4,12 +4,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
-from tracker.forms import FilterForm, VersionField
+from tracker.forms import CHOOSE_FROM_LIST, FilterForm, VersionField
 from tracker.sites.models import SiteKind, SiteStatus
 from tracker.sites.services import SiteFields
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 
-CHOOSE_FROM_LIST = _l("Hãy chọn một mục trong danh sách.")
 LAYOUTS = [("a4", _l("A4, một áp phích mỗi trang")), ("a5", _l("A5")), ("a4x4", _l("Tem dán, 4 mã trên một trang A4"))]
 
 
