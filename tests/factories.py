@@ -75,7 +75,7 @@ def create_one_of_each(ward: Unit, member: User) -> dict:
     from decimal import Decimal
 
     from tracker.boards import services as boards
-    from tracker.services import services as catalog
+    from tracker.public_services import services as catalog
     from tracker.sites import services as sites
 
     decision = create_document(ward, "63-QĐ/ĐU", date(2021, 12, 13), "Quyết định thành lập Ban chỉ đạo")

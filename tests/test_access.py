@@ -10,7 +10,7 @@ from tests import factories
 from tracker.auth.access import allow
 from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.extensions import db
-from tracker.services.models import PublicService, ServicePeriod
+from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.sites.services import SiteFields, create_site
 
 A, M, E, V = "admin", "manager", "member", "viewer"

@@ -13,7 +13,7 @@ from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs import progress
 from tracker.programs.models import TaskUpdate
-from tracker.services.models import PublicService, ServicePeriod
+from tracker.public_services.models import PublicService, ServicePeriod
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tracker.audit import AuditEvent
 from tracker.documents.models import Document
 from tracker.extensions import db
 from tracker.programs.models import Program, Task, TaskUpdate
-from tracker.services.models import PublicService, ServicePeriod
+from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.sites.models import Site
 
 LONE_SURROGATE = "\ud800"

@@ -26,7 +26,7 @@ from tracker.programs.models import (
 from tracker.programs.progress import evaluate_program
 from tracker.programs.rules import Status
 from tracker.programs.summary import summarize_unit
-from tracker.services.models import PublicService, ServicePeriod
+from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.sites.codes import new_code
 from tracker.sites.models import CheckIn, Site, SiteKind, SiteStatus
 from tracker.units.models import Unit

@@ -15,7 +15,7 @@ from tracker.programs.live import snapshot
 from tracker.programs.models import TaskUpdate
 from tracker.programs.progress import evaluate_task
 from tracker.programs.services import TaskFields
-from tracker.services.models import PublicService
+from tracker.public_services.models import PublicService
 from tracker.sites.models import CheckIn
 from tracker.units.services import merge
 

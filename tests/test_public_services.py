@@ -1,6 +1,6 @@
-"""Online public services, the domain rules (tracker.services.services) tested directly: the catalog with its codes
-and levels in both vocabularies, the records per period, the live-linked tasks that follow the levels, and the
-report by unit with its subordinates."""
+"""Online public services, the domain rules (tracker.public_services.services) tested directly: the catalog with its
+codes and levels in both vocabularies, the records per period, the live-linked tasks that follow the levels, and
+the report by unit with its subordinates."""
 
 from datetime import date
 from decimal import Decimal
@@ -15,9 +15,9 @@ from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.programs import progress
 from tracker.programs.models import TaskUpdate
-from tracker.services import report, services
-from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import LevelCounts, PeriodFields, ServiceFields
+from tracker.public_services import report, services
+from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.public_services.services import LevelCounts, PeriodFields, ServiceFields
 
 Q1 = (date(2025, 1, 1), date(2025, 3, 31))
 Q2 = (date(2025, 4, 1), date(2025, 6, 30))

@@ -17,9 +17,9 @@ from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs import progress
 from tracker.programs.models import TaskUpdate
-from tracker.services import services
-from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import PeriodFields, ServiceFields
+from tracker.public_services import services
+from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.public_services.services import PeriodFields, ServiceFields
 
 
 def listed(page) -> list[str]:

@@ -14,10 +14,10 @@ from tests.test_site_import import stash_in_tmp  # noqa: F401 (uploads kept in t
 from tracker import imports
 from tracker.db import local_today
 from tracker.extensions import db
-from tracker.services import services
-from tracker.services.imports import ServiceImport
-from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import PeriodFields, ServiceFields
+from tracker.public_services import services
+from tracker.public_services.imports import ServiceImport
+from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.public_services.services import PeriodFields, ServiceFields
 
 HEADER = "STT,Mã thủ tục,Tên thủ tục,Lĩnh vực,Mức độ,Tổng số hồ sơ,Hồ sơ trực tuyến,Từ ngày,Đến ngày\n"
 Q1 = (date(2025, 1, 1), date(2025, 3, 31))

@@ -14,8 +14,8 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.programs.live import SYSTEM_NOTE, live_values, record_changes
 from tracker.programs.models import MeasureKind, Program, Task, TaskCategory, TaskSource, TaskUpdate
-from tracker.services.models import PublicService
-from tracker.services.services import (
+from tracker.public_services.models import PublicService
+from tracker.public_services.services import (
     PeriodFields,
     ServiceFields,
     counts_online,

@@ -9,7 +9,7 @@ from tracker.boards.models import Board, Membership
 from tracker.dashboards.models import DashboardFragment
 from tracker.documents.models import Document
 from tracker.programs.models import Program, ProgramFigures, Task, TaskUpdate
-from tracker.services.models import PublicService, ServicePeriod
+from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.settings import Setting
 from tracker.sites.models import CheckIn, RetiredSiteCode, Site
 from tracker.units.models import Unit

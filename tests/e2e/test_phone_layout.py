@@ -43,7 +43,7 @@ class Seeded:
 def seeded(live_server) -> Seeded:
     """One ward with a row of every kind, each as long and as wide as real data gets."""
     from tracker.boards import services as boards
-    from tracker.services import services as catalog
+    from tracker.public_services import services as catalog
     from tracker.sites import services as sites
 
     tag = uuid4().hex[:5]

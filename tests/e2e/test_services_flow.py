@@ -15,9 +15,9 @@ from tests import factories
 from tests.e2e.test_programs_flow import WARD_CODE, _no_horizontal_overflow, _ward_and_user
 from tracker.db import local_today
 from tracker.extensions import db
-from tracker.services import services
-from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import ServiceFields
+from tracker.public_services import services
+from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.public_services.services import ServiceFields
 
 pytestmark = pytest.mark.browser
 

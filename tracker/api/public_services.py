@@ -1,5 +1,5 @@
 """/api/v1 online public services (dịch vụ công trực tuyến, DESIGN §5): the catalog, the records per period and
-the report by unit. Writes go through tracker.services.services, as on the screens: managers and admins of the
+the report by unit. Writes go through tracker.public_services.services, as on the screens: managers and admins of the
 unit write, everyone in scope reads. A level change moves the live-linked services tasks in the same commit.
 """
 
@@ -26,8 +26,8 @@ from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_s
 from tracker.db import get_row, local_today
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.services import report, services
-from tracker.services.models import PublicService, ServicePeriod
+from tracker.public_services import report, services
+from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.units.models import Unit
 
 SERVICE_FIELDS = ("unit_id", "code", "name", "field", "level", "online_since")

@@ -15,8 +15,8 @@ from tracker.boards.models import Board, BoardKind, Membership, current_members_
 from tracker.extensions import db
 from tracker.programs import rules
 from tracker.programs.rules import Figure, Item
-from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import LevelCounts
+from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.public_services.services import LevelCounts
 from tracker.sites import queries as site_queries
 from tracker.sites.models import SiteKind
 from tracker.units.models import Unit

@@ -17,8 +17,8 @@ from tracker.db import LOCAL, local_today, utcnow
 from tracker.extensions import db
 from tracker.programs.models import Lifecycle, Program, Task, TaskSource, TaskUpdate
 from tracker.programs.rules import has_ended
-from tracker.services.models import PublicService
-from tracker.services.services import FULL_ONLINE, PARTIAL_ONLINE
+from tracker.public_services.models import PublicService
+from tracker.public_services.services import FULL_ONLINE, PARTIAL_ONLINE
 from tracker.sites.models import Site, SiteStatus
 from tracker.sites.queries import recently_active
 from tracker.units.services import UnitGraph, unit_graph

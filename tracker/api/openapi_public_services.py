@@ -3,7 +3,7 @@ one borrows its helpers). The schemas are written inline in the paths: only PATH
 
 from tracker.api.helpers import MAX_PER_PAGE
 from tracker.api.openapi import _PAGING, _TIMESTAMP, _errors, _json, _path_id, _query, _ref
-from tracker.services.services import LENGTHS, LEVEL_FILTERS, LEVELS, MAX_RECORDS
+from tracker.public_services.services import LENGTHS, LEVEL_FILTERS, LEVELS, MAX_RECORDS
 
 _DATE = {"type": "string", "format": "date"}
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}

@@ -21,8 +21,8 @@ from tracker import downloads
 from tracker.extensions import db
 from tracker.formatting import vn_date
 from tracker.imports import xlsx_cells
-from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import LEVEL_FILTERS, LevelCounts, share
+from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.public_services.services import LEVEL_FILTERS, LevelCounts, share
 from tracker.text import clean, fold
 from tracker.units.models import Unit
 from tracker.units.services import subtree_select

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
 from tracker.formatting import number, vn_date
-from tracker.services.models import PublicService, ServicePeriod
+from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.text import clean, fold
 from tracker.units.models import Unit
 

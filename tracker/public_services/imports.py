@@ -21,9 +21,9 @@ from tracker.extensions import db
 from tracker.forms import parse_day
 from tracker.imports import UPDATE, Column, RowResult
 from tracker.numbers import parse_typed
-from tracker.services import services
-from tracker.services.models import PublicService, ServicePeriod
-from tracker.services.services import PeriodFields, ServiceFields
+from tracker.public_services import services
+from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.public_services.services import PeriodFields, ServiceFields
 from tracker.sites.imports import COLUMNS as SITE_COLUMNS
 from tracker.units.models import Unit
 from tracker.units.services import find_unit

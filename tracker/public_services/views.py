@@ -31,8 +31,8 @@ from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
 from tracker.forms import hidden_errors, round_trip, show_errors
-from tracker.services import report, services
-from tracker.services.forms import (
+from tracker.public_services import report, services
+from tracker.public_services.forms import (
     CreateServiceForm,
     EditPeriodForm,
     EditServiceForm,
@@ -42,8 +42,8 @@ from tracker.services.forms import (
     ServiceFilterForm,
     ServiceImportForm,
 )
-from tracker.services.imports import COLUMNS, ServiceImport
-from tracker.services.models import LEVEL_LABELS, PublicService, ServicePeriod
+from tracker.public_services.imports import COLUMNS, ServiceImport
+from tracker.public_services.models import LEVEL_LABELS, PublicService, ServicePeriod
 from tracker.units.models import Unit
 from tracker.units.services import find_unit, unit_ref
 
@@ -82,7 +82,7 @@ def index():
     stmt = report.search(unit_ids, form.q.data or "", form.level.data).options(selectinload(PublicService.unit))
     page = db.paginate(stmt, per_page=current_app.config["PER_PAGE"])
     html = render_template(
-        "services/index.html",
+        "public_services/index.html",
         form=form,
         page=page,
         unit=unit,
@@ -111,7 +111,7 @@ def create():
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc)
-            return render_template("services/form.html", form=form, service=None), 400
+            return render_template("public_services/form.html", form=form, service=None), 400
         db.session.commit()
         flash(_("Đã thêm thủ tục %(code)s “%(name)s”.", code=service.code, name=service.name), "success")
         return redirect(url_for("public_services.show", service_id=service.id))
@@ -123,7 +123,7 @@ def create():
             if fresh:
                 show_errors(form, ValidationError(fresh))
         status = 400
-    return render_template("services/form.html", form=form, service=None), status
+    return render_template("public_services/form.html", form=form, service=None), status
 
 
 @bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
@@ -141,7 +141,7 @@ def edit(service_id: int):
         lambda: services.update_service(
             service, form.fields(), expected_version=form.version.number, today=local_today()
         ),
-        lambda: render_template("services/form.html", form=form, service=service),
+        lambda: render_template("public_services/form.html", form=form, service=service),
         done,
         stale=STALE,
     )
@@ -157,7 +157,7 @@ def _render_show(service: PublicService, *, level_form=None, period_form=None, s
         period_form = period_form or PeriodForm(formdata=None)
     periods = sorted(service.periods, key=lambda p: p.period_start, reverse=True)
     html = render_template(
-        "services/show.html",
+        "public_services/show.html",
         service=service,
         periods=periods,
         records=report.Records(
@@ -250,7 +250,7 @@ def period_edit(period_id: int):
         hidden_errors(form)
         status = 400
     events = audit.history("service_periods", period.id)
-    return render_template("services/period_form.html", form=form, period=period, events=events), status
+    return render_template("public_services/period_form.html", form=form, period=period, events=events), status
 
 
 # --- the report by unit ----------------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def _report() -> tuple[ReportForm, report.ServiceReport | None, int]:
 @allow(EVERYONE)
 def report_page():
     form, found, status = _report()
-    return render_template("services/report.html", form=form, report=found), status
+    return render_template("public_services/report.html", form=form, report=found), status
 
 
 @bp.get("/report.xlsx")
@@ -286,7 +286,7 @@ def report_page():
 def report_xlsx():
     form, found, status = _report()
     if found is None:
-        return render_template("services/report.html", form=form, report=None), max(status, 400)
+        return render_template("public_services/report.html", form=form, report=None), max(status, 400)
     body = report.to_xlsx(found, local_today())
     name = f"bao-cao-dich-vu-cong-{found.unit.code or found.unit.id}.xlsx"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}

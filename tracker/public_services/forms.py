@@ -9,8 +9,8 @@ from wtforms.validators import ValidationError as WTFValidationError
 from tracker import imports
 from tracker.errors import ValidationError
 from tracker.forms import CHOOSE_FROM_LIST, DayField, FilterForm, NumberField, VersionField
-from tracker.services.models import LEVEL_LABELS
-from tracker.services.services import LEVELS, PeriodFields, ServiceFields
+from tracker.public_services.models import LEVEL_LABELS
+from tracker.public_services.services import LEVELS, PeriodFields, ServiceFields
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
 from tracker.units.services import find_unit
