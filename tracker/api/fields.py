@@ -258,3 +258,50 @@ def page(stmt, args: dict) -> dict:
     """One page of a SELECT (args from a `Paged` query), for `page_schema`."""
     result = db.paginate(stmt, page=args["page"], per_page=args["per_page"], max_per_page=MAX_PER_PAGE, error_out=False)
     return {"items": result.items, "total": result.total, "page": args["page"], "per_page": args["per_page"]}
+
+
+# --- choices and rows (added with boards; shared by the areas) --------------------------------------------------
+
+
+class Choice(_Named, ma.fields.String):
+    """One of `choices` (an enum's values or strings), exactly as written; loads as the value itself (a str).
+    `allow_none=True` lets null through (and the document lists null among the choices)."""
+
+    def __init__(self, choices: Iterable, **kwargs):
+        self.choices = [str(choice) for choice in choices]
+        super().__init__(**kwargs)
+        self.metadata = {**self.metadata, "enum": self.choices + ([None] if self.allow_none else [])}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if not isinstance(value, str) or value not in self.choices:
+            raise ma.ValidationError(
+                _(
+                    "Giá trị “%(value)s” của “%(name)s” không có; dùng một trong: %(choices)s.",
+                    value=value,
+                    name=self.label,
+                    choices=", ".join(self.choices),
+                )
+            )
+        return value
+
+
+class RowRef(Integer):
+    """The id of a `model` row whose unit the user may see (tracker.auth.access.in_scope), loaded as the row (give
+    `attribute`, e.g. "parent_board"). A missing row and one out of scope get the same message, `not_found`, which
+    has an %(id)s placeholder: the answer tells nothing of rows out of reach."""
+
+    def __init__(self, model, *, not_found, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.not_found = not_found
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from flask_login import current_user
+
+        from tracker.auth.access import in_scope
+
+        ident = super()._deserialize(value, attr, data, **kwargs)
+        row = get_row(self.model, ident)
+        if row is None or not in_scope(current_user, row.unit_id):
+            raise ma.ValidationError(str(self.not_found) % {"id": ident})
+        return row
