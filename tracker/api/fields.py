@@ -1,6 +1,7 @@
 """The building blocks of the API's schemas (see tracker.api.contract for how an area uses them): request bodies and
 query strings whose fields speak Vietnamese and name the field, and pages of a response schema."""
 
+import decimal
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -12,6 +13,7 @@ from flask_babel import gettext as _
 from tracker.db import get_row
 from tracker.extensions import db
 from tracker.forms import day_problem
+from tracker.numbers import parse_plain
 from tracker.text import has_control_characters, invalid_characters, shown
 
 MAX_PER_PAGE = 200
@@ -274,15 +276,21 @@ class Choice(_Named, ma.fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         if not isinstance(value, str) or value not in self.choices:
-            raise ma.ValidationError(
-                _(
-                    "Giá trị “%(value)s” của “%(name)s” không có; dùng một trong: %(choices)s.",
-                    value=value,
-                    name=self.label,
-                    choices=", ".join(self.choices),
-                )
-            )
+            raise ma.ValidationError(self._unknown(value))
         return value
+
+    def make_error(self, key: str, **kwargs) -> ma.ValidationError:
+        if key == "null" and not self.needed:  # null where a choice is needed: say which ones there are
+            return ma.ValidationError(self._unknown("null"))
+        return super().make_error(key, **kwargs)
+
+    def _unknown(self, value) -> str:
+        return _(
+            "Giá trị “%(value)s” của “%(name)s” không có; dùng một trong: %(choices)s.",
+            value=value,
+            name=self.label,
+            choices=", ".join(self.choices),
+        )
 
 
 class RowRef(Integer):
@@ -305,3 +313,67 @@ class RowRef(Integer):
         if row is None or not in_scope(current_user, row.unit_id):
             raise ma.ValidationError(str(self.not_found) % {"id": ident})
         return row
+
+
+# --- decimals and booleans (added with programs and tasks; shared by the areas) ----------------------------------
+
+
+class Decimal(_Named, ma.fields.Field):
+    """A quantity sent as a JSON number or as a plain decimal string ("1234.5": a point, no thousands grouping, no
+    exponent; tracker.numbers.parse_plain), loaded as a decimal.Decimal. "4,03", "1e3", true or NaN are refused
+    naming the field; ranges, rounding and the 10× plausibility check (an update's `confirm`) are the services'."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata = {
+            "type": ["string", "number"],
+            "description": 'A JSON number or a plain decimal string, e.g. 4.03 or "4.03" (a point, no thousands '
+            'grouping, no exponent); "4,03" or "1,234.5" is refused (422).',
+            **self.metadata,
+        }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> decimal.Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.make_error("invalid")
+        try:
+            number = parse_plain(value) if isinstance(value, str) else decimal.Decimal(str(value))
+            if not number.is_finite():
+                raise ValueError(_("“%(v)s” không phải là số.", v=value))
+        except ValueError as exc:
+            raise ma.ValidationError(_("Trường “%(name)s”: %(problem)s", name=self.label, problem=str(exc))) from None
+        return number
+
+    def invalid(self) -> str:
+        return _('Trường “%(name)s” phải là số, ví dụ 4.03 hoặc "4.03".', name=self.label)
+
+
+PLAIN_DECIMAL = r"^-?\d+(\.\d+)?$"
+
+
+class DecimalText(ma.fields.Field):
+    """A response's quantity: a plain decimal string without trailing zeros (Decimal("4.0300") → "4.03", 600 →
+    "600"), as DESIGN §5 sends decimals."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.metadata = {"type": "string", "pattern": PLAIN_DECIMAL, "examples": ["4.03", "600"], **self.metadata}
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return None if value is None else format(decimal.Decimal(value).normalize(), "f")
+
+
+class Boolean(_Named, ma.fields.Boolean):
+    """A JSON true or false (not "true", 1 or null)."""
+
+    def make_error(self, key: str, **kwargs) -> ma.ValidationError:
+        if key == "null" and not self.needed:
+            return ma.ValidationError(self.invalid())
+        return super().make_error(key, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+    def invalid(self) -> str:
+        return _("Trường “%(name)s” phải là true hoặc false.", name=self.label)
