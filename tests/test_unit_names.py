@@ -16,7 +16,7 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.sites.imports import SiteImport
 from tracker.sites.models import Site
-from tracker.units.services import find_unit, find_units
+from tracker.units.names import find_unit, find_units
 
 HEADER = "Tên điểm,Loại điểm,Địa chỉ,Người liên hệ,Số điện thoại,Mã đơn vị,Mã QR\n"
 

@@ -12,7 +12,8 @@ from flask_login import current_user
 from tracker.auth.models import Role, User
 from tracker.db import get_row
 from tracker.units.models import Unit
-from tracker.units.services import ancestor_ids, find_unit, subtree_select
+from tracker.units.names import find_unit
+from tracker.units.services import ancestor_ids, subtree_select
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.MEMBER})

@@ -26,7 +26,7 @@ from tracker.layout import AUDIT_ACTIONS
 from tracker.qr import address, render
 from tracker.settings import Setting
 from tracker.sites.models import Site, SiteStatus
-from tracker.units.services import unit_choice
+from tracker.units.names import unit_choice
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

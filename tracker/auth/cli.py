@@ -10,7 +10,7 @@ from tracker.auth import services
 from tracker.auth.models import Role, User
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.units.services import find_unit
+from tracker.units.names import find_unit
 
 users_cli = AppGroup("users", help="Manage accounts.")
 

@@ -18,7 +18,8 @@ from tracker.db import utcnow
 from tracker.errors import ValidationError, check_version, flush_versioned
 from tracker.extensions import db
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, subtree_select
+from tracker.units.names import find_unit
+from tracker.units.services import subtree_select
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 

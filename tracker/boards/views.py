@@ -43,7 +43,8 @@ from tracker.formatting import number, vn_date
 from tracker.forms import hidden_errors, query_id, round_trip, show_errors
 from tracker.programs.live import tasks_fed_by_board
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, subtree_select, unit_ref
+from tracker.units.names import find_unit, unit_ref
+from tracker.units.services import subtree_select
 
 bp = Blueprint("boards", __name__, url_prefix="/boards")
 

@@ -24,7 +24,7 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import query_id, round_trip, show_errors
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, unit_ref
+from tracker.units.names import find_unit, unit_ref
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 

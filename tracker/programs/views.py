@@ -47,7 +47,8 @@ from tracker.programs.models import Lifecycle, MeasureKind, Program, Task, TaskS
 from tracker.programs.rules import Status
 from tracker.sites.models import SiteKind
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, subtree_select, unit_ref
+from tracker.units.names import find_unit, unit_ref
+from tracker.units.services import subtree_select
 
 bp = Blueprint("programs", __name__)
 

@@ -13,7 +13,7 @@ from tracker.public_services.models import LEVEL_LABELS
 from tracker.public_services.services import LEVELS, PeriodFields, ServiceFields
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
-from tracker.units.services import find_unit
+from tracker.units.names import find_unit
 
 
 def level_choices() -> list[tuple[str, str]]:

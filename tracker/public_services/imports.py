@@ -26,7 +26,7 @@ from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.public_services.services import PeriodFields, ServiceFields
 from tracker.sites.imports import COLUMNS as SITE_COLUMNS
 from tracker.units.models import Unit
-from tracker.units.services import find_unit
+from tracker.units.names import find_unit
 
 CHUNK = 500  # codes per IN (...) query
 UNIT_COLUMN = next(c for c in SITE_COLUMNS if c.key == "unit")  # the same "Mã đơn vị" as every import

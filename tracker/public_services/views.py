@@ -45,7 +45,7 @@ from tracker.public_services.forms import (
 from tracker.public_services.imports import COLUMNS, ServiceImport
 from tracker.public_services.models import LEVEL_LABELS, PublicService, ServicePeriod
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, unit_ref
+from tracker.units.names import find_unit, unit_ref
 
 bp = Blueprint("public_services", __name__, url_prefix="/services")
 

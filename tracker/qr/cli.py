@@ -16,7 +16,7 @@ from tracker.qr.posters import LAYOUTS, write_posters
 from tracker.qr.selection import iter_sites, unit_site_ids
 from tracker.sites.models import SiteKind
 from tracker.sites.services import mark_posters_printed
-from tracker.units.services import find_unit
+from tracker.units.names import find_unit
 
 
 @click.command("posters")

@@ -38,7 +38,7 @@ from tracker.sites.codes import normalize
 from tracker.sites.models import Site, SiteStatus
 from tracker.sites.services import mark_posters_printed
 from tracker.text import slug
-from tracker.units.services import find_unit
+from tracker.units.names import find_unit
 
 bp = Blueprint("qr", __name__)
 # The pages that offer printing warn while a phone could not open the QR codes (templates/sites/_public_address.html).

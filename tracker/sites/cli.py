@@ -10,7 +10,7 @@ from tracker import audit, imports
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.sites.imports import SiteImport
-from tracker.units.services import find_unit
+from tracker.units.names import find_unit
 
 sites_cli = AppGroup("sites", help="Sổ đăng ký điểm QR.")
 

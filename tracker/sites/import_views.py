@@ -17,7 +17,7 @@ from tracker.formatting import number
 from tracker.sites.imports import COLUMNS, SiteImport
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, unit_ref
+from tracker.units.names import find_unit, unit_ref
 
 bp = Blueprint("site_imports", __name__, url_prefix="/sites/import")
 

@@ -23,7 +23,7 @@ from tracker.sites.models import Site, SiteKind, SiteStatus
 from tracker.sites.services import SiteFields, check_fields, create_site, unique_codes, update_site
 from tracker.text import fold
 from tracker.units.models import Unit
-from tracker.units.services import find_unit
+from tracker.units.names import find_unit
 
 CHUNK = 500  # ids or codes per IN (...) query
 

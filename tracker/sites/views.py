@@ -37,7 +37,7 @@ from tracker.sites.codes import grouped
 from tracker.sites.forms import LAYOUTS, CreateSiteForm, EditSiteForm, RotateForm, SiteFilterForm, StatusForm
 from tracker.sites.models import RetiredSiteCode, Site, SiteStatus
 from tracker.units.models import Unit
-from tracker.units.services import find_unit, unit_ref
+from tracker.units.names import find_unit, unit_ref
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 

@@ -7,7 +7,8 @@ from tracker import audit
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import parse_day
-from tracker.units.services import find_unit, find_units, load_official_units, merge
+from tracker.units.names import find_unit, find_units
+from tracker.units.services import load_official_units, merge
 
 units_cli = AppGroup("units", help="Administrative units.")
 

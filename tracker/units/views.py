@@ -23,7 +23,7 @@ from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
 from tracker.forms import query_id, show_errors
-from tracker.units import services
+from tracker.units import names, services
 from tracker.units.forms import MergeForm, UnitFilterForm, UnitForm
 from tracker.units.models import Unit, UnitKind
 
@@ -84,7 +84,7 @@ def suggest():
     units = db.session.scalars(stmt).all()
     return jsonify(
         items=[
-            {"value": services.unit_choice(u), "label": f"{u.kind.label} · {u.search_name}", "id": u.id} for u in units
+            {"value": names.unit_choice(u), "label": f"{u.kind.label} · {u.search_name}", "id": u.id} for u in units
         ]
     )
 
@@ -113,10 +113,10 @@ def show(unit_id: int):
 @allow(MANAGERS)
 def create():
     own = current_user.unit
-    form = UnitForm(parent=request.args.get("parent") or (services.unit_ref(own) if own else ""))
+    form = UnitForm(parent=request.args.get("parent") or (names.unit_ref(own) if own else ""))
     if form.validate_on_submit():
         try:
-            parent = services.find_unit(form.parent.data, "parent", name_scope(current_user))
+            parent = names.find_unit(form.parent.data, "parent", name_scope(current_user))
             check_manage(parent.id)
             unit = services.create_unit(
                 form.name.data, form.kind.data, parent, code=form.code.data, valid_from=form.valid_from.data
@@ -137,20 +137,20 @@ def merge():
     form = MergeForm(sources=request.args.get("sources", ""), into=request.args.get("into", ""))
     if form.validate_on_submit():
         try:
-            sources = services.find_units(form.sources.data, "sources")
-            into = services.find_unit(form.into.data, "into")
+            sources = names.find_units(form.sources.data, "sources")
+            into = names.find_unit(form.into.data, "into")
             moved = services.merge(sources, into, form.on.data, keep_seats=form.keep_seats.data)
         except ValidationError as exc:
             db.session.rollback()
             show_errors(form, exc)
             return render_template("units/merge.html", form=form), 400
         db.session.commit()
-        names = ", ".join(u.name for u in sources)
+        merged = ", ".join(u.name for u in sources)
         flash(
             _(
                 "Đã sáp nhập %(names)s vào “%(into)s”: %(sites)s điểm QR chuyển sang đơn vị tiếp nhận, "
                 "%(seats)s thành viên Ban thôi tham gia.",
-                names=names,
+                names=merged,
                 into=into.name,
                 sites=number(moved.sites_moved),
                 seats=number(moved.seats_ended),
