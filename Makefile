@@ -88,6 +88,7 @@ run: install
 
 lint: install
 	$(VENV)/bin/ruff check tracker tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install chromium nginx vnu lint
 	$(VENV)/bin/pytest -n auto
