@@ -1,5 +1,8 @@
 """The demo scenario of DESIGN §7, built idempotently from the source articles' figures.
-People are placeholders ("Nguyễn Văn A"); units use the official codes where they still exist."""
+People are placeholders ("Nguyễn Văn A"); units use the official codes where they still exist.
+
+Over 400 lines on purpose: most of it is the story's data (the 2021 program's tasks and figures, the successor's
+current program, the board, the sites), which reads best in one place top to bottom, in the order of §7."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
