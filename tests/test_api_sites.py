@@ -390,3 +390,114 @@ def test_bulk_posters_bad_or_empty_requests_are_422(client, users, ward, registr
     error = assert_error(response, 422, "invalid")
     assert field in error["fields"]
     assert not db.session.scalar(select(func.count(Site.id)).where(Site.poster_printed_at.is_not(None)))
+
+
+# --- the declared contract ------------------------------------------------------------------------------------
+
+
+def test_every_answer_of_the_registry_fits_its_declared_schema(client, users, ward, registry):
+    from tests.test_api_contract import fits
+
+    doc = client.get("/api/v1/openapi.json").json
+    manager = bearer(users["manager"])
+    created = client.post("/api/v1/sites", json=new_site(ward), headers=manager)
+    fits(doc, "SiteDetail", created.json)
+    assert set(created.json) == set(doc["components"]["schemas"]["SiteDetail"]["properties"])
+    fits(doc, "CheckIns", created.json["checkins"])
+    fits(doc, "QrImages", created.json["qr_images"])
+    listed = client.get("/api/v1/sites?status=all", headers=manager).json
+    fits(doc, "SiteList", listed)
+    for item in listed["items"]:
+        fits(doc, "Site", item)
+    site = registry["market"]
+    edited = client.patch(f"/api/v1/sites/{site.id}", json={"version": 1, "address": None}, headers=manager)
+    fits(doc, "SiteDetail", edited.json)
+    assert edited.json["address"] == ""  # null clears a text, as before
+    rotated = client.post(f"/api/v1/sites/{site.id}/rotate-code", headers=manager).json
+    fits(doc, "CodeRotated", rotated)
+    assert rotated == {
+        "id": site.id,
+        "code": rotated["code"],
+        "code_grouped": grouped(rotated["code"]),
+        "url": f"{BASE}/c/{rotated['code']}",
+        "version": 3,
+    }
+    printed = client.post(f"/api/v1/sites/{site.id}/printed", json={}, headers=manager)
+    fits(doc, "SiteDetail", printed.json)
+    refused = client.post("/api/v1/sites", json={"name": "A"}, headers=manager)
+    fits(doc, "Error", refused.json)
+
+
+def test_the_qr_images_and_posters_declare_their_content_types(client):
+    doc = client.get("/api/v1/openapi.json").json
+    binary = {"type": "string", "format": "binary"}
+    for path, method, media_type in (
+        ("/sites/{site_id}/qr.svg", "get", "image/svg+xml"),
+        ("/sites/{site_id}/qr.png", "get", "image/png"),
+        ("/sites/{site_id}/poster.pdf", "get", "application/pdf"),
+        ("/posters", "post", "application/pdf"),
+    ):
+        operation = doc["paths"][path][method]
+        assert operation["responses"]["200"]["content"] == {media_type: {"schema": binary}}, path
+    for image in ("/sites/{site_id}/qr.svg", "/sites/{site_id}/qr.png"):
+        operation = doc["paths"][image]["get"]
+        assert "304" in operation["responses"] and "429" not in operation["responses"]
+        assert [p["name"] for p in operation["parameters"]] == ["site_id"]
+    poster = doc["paths"]["/sites/{site_id}/poster.pdf"]["get"]
+    assert poster["operationId"] == "site_poster"  # tracker.api.openapi's heavy reads are named by it
+    assert {"422", "429"} <= set(poster["responses"])
+    assert [p["name"] for p in poster["parameters"]] == ["site_id", "layout"]
+
+
+def test_the_sites_bodies_are_declared_closed(client):
+    doc = client.get("/api/v1/openapi.json").json
+    schemas = doc["components"]["schemas"]
+    for name in ("SiteCreate", "SitePatch", "CodeRotate", "MarkPrinted", "PosterRequest"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["SiteCreate"]["required"] == ["name", "unit_id"]
+    assert schemas["SitePatch"]["required"] == ["version"]
+    assert {"code", "qr_images", "checkins", "status"} <= {
+        field for field, prop in schemas["SiteCreate"]["properties"].items() if prop.get("readOnly")
+    }
+    assert schemas["PosterRequest"]["properties"]["site_ids"] | {"description": ""} == {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "minItems": 1,
+        "description": "",
+    }
+    for path in ("/sites/{site_id}/rotate-code", "/sites/{site_id}/printed"):
+        assert doc["paths"][path]["post"]["requestBody"]["required"] is False, path
+    assert doc["paths"]["/posters"]["post"]["requestBody"]["required"] is True
+
+
+def test_an_optional_body_may_be_left_out_but_what_is_sent_is_checked(client, users, registry):
+    site = registry["market"]
+    member = bearer(users["member"])
+    printed = f"/api/v1/sites/{site.id}/printed"
+    error = assert_error(client.post(printed, json={"note": "x"}, headers=member), 422)
+    assert error["fields"] == {"note": "Trường “note” không được hỗ trợ."}
+    assert_error(client.post(printed, data="note=x", headers=member), 415)
+    assert db.session.get(Site, site.id).poster_printed_at is None
+    assert client.post(printed, headers=member).status_code == 200
+    rotate = f"/api/v1/sites/{site.id}/rotate-code"
+    manager = bearer(users["manager"])
+    assert_error(client.post(rotate, data="version=1", headers=manager), 415)
+    assert_error(client.post(rotate, json={"version": 7, "code": "ignored"}, headers=manager), 409)
+    assert db.session.get(Site, site.id).code == site.code
+
+
+def test_bulk_posters_name_each_bad_id_list_in_vietnamese(client, users, registry):
+    member = bearer(users["member"])
+    for ids, message in (
+        ([], "Trường “site_ids” phải là danh sách id điểm QR, không rỗng."),
+        (None, "Trường “site_ids” phải là danh sách id điểm QR, không rỗng."),
+        ({"id": 1}, "Trường “site_ids” phải là danh sách id điểm QR, không rỗng."),
+        ([1, "2"], "Trường “site_ids” chỉ gồm các id điểm QR (số nguyên dương)."),
+        ([0], "Trường “site_ids” chỉ gồm các id điểm QR (số nguyên dương)."),
+        ([2**31], "Trường “site_ids” chỉ gồm các id điểm QR (số nguyên dương)."),
+    ):
+        error = assert_error(client.post("/api/v1/posters", json={"site_ids": ids}, headers=member), 422)
+        assert error["fields"] == {"site_ids": message}, ids
+    twice = [registry["market"].id, registry["market"].id]  # an id sent twice prints once
+    response = client.post("/api/v1/posters", json={"site_ids": twice}, headers=member)
+    assert len(pdf_pages(response.get_data())) == 1

@@ -145,6 +145,8 @@ class Parser(FlaskParser):
     """webargs' parser with the app's JSON reading and error shape."""
 
     def load_json(self, req, schema):
+        if getattr(schema, "may_be_left_out", False) and not req.get_data():
+            return ma.missing  # an optional body sent as nothing at all reads as {}
         return json_object()
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
@@ -176,6 +178,13 @@ def _first(problems) -> str:
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
+
+    def arguments(self, schema, *, required: bool = True, **kwargs):
+        """flask-smorest's, where a body declared `required=False` may also be left out altogether (no content, no
+        Content-Type): it then reads as {}. Sent, it is JSON and checked as any other."""
+        schema = schema() if isinstance(schema, type) else schema
+        schema.may_be_left_out = not required
+        return super().arguments(schema, required=required, **kwargs)
 
     def refuses(self, *statuses: int):
         """Document the error responses an operation may give (422 comes with `arguments`; 415, 429 and 503 are

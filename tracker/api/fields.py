@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask import current_app
 from flask_babel import gettext as _
 
-from tracker.db import get_row
+from tracker.db import MAX_ID, get_row
 from tracker.extensions import db
 from tracker.forms import day_problem
 from tracker.numbers import parse_plain
@@ -377,3 +377,29 @@ class Boolean(_Named, ma.fields.Boolean):
 
     def invalid(self) -> str:
         return _("Trường “%(name)s” phải là true hoặc false.", name=self.label)
+
+
+# --- lists of ids (added with sites' posters; shared by the areas) ------------------------------------------------
+
+
+class IdList(_Named, ma.fields.List):
+    """A non-empty JSON list of row ids (positive integers), loaded with each id once, in the order sent; whether
+    the rows exist and may be used is the view's to say. `not_list`: the message when it is not a non-empty list,
+    `not_ids`: when an item is not an id (else general ones naming the field)."""
+
+    def __init__(self, *, not_list=None, not_ids=None, **kwargs):
+        super().__init__(cls_or_instance=ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID)), **kwargs)
+        self.not_list, self.not_ids = not_list, not_ids
+        self.metadata = {"minItems": 1, **self.metadata}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[int]:
+        if not isinstance(value, list) or not value:
+            raise self.make_error("invalid")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID for v in value):
+            raise ma.ValidationError(
+                str(self.not_ids or _("Trường “%(name)s” chỉ gồm các id (số nguyên dương).", name=self.label))
+            )
+        return list(dict.fromkeys(value))
+
+    def invalid(self) -> str:
+        return str(self.not_list or _("Trường “%(name)s” phải là danh sách id, không rỗng.", name=self.label))

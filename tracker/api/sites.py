@@ -2,28 +2,37 @@
 
 Writes go through tracker.sites.services, images and posters through tracker.qr, as on the site screens:
 staff register and edit sites of their scope and print posters; retiring a site or rotating its code is
-for managers.
+for managers. The texts' lengths, the name and the kind are the service's to check (the form and the import
+share its messages); the schemas below say what they accept.
 """
 
-from flask import request, url_for
+import marshmallow as ma
+from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.api.bodies import Body
-from tracker.api.helpers import (
-    body_unit,
-    get_or_404,
-    json_object,
-    listed_units,
-    page_of,
-    paging,
-    query_choice,
-    query_int,
+from tracker.api.contract import LOCATION
+from tracker.api.fields import (
+    Body,
+    Choice,
+    IdList,
+    Integer,
+    Paged,
+    Query,
+    QueryChoice,
+    QueryInt,
+    QueryText,
+    Text,
+    UnitRef,
+    echoes,
+    page,
+    page_schema,
 )
-from tracker.api.schemas import iso
+from tracker.api.helpers import get_or_404, listed_units
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, STAFF, allow, check_manage, check_scope, in_scope
-from tracker.db import MAX_ID, get_row, local_today
+from tracker.db import local_today
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
 from tracker.qr import selection
@@ -33,22 +42,20 @@ from tracker.qr.views import image_response, pdf_response, streamed_posters
 from tracker.sites import queries, services
 from tracker.sites.codes import grouped
 from tracker.sites.models import Site, SiteKind, SiteStatus
-from tracker.units.models import Unit
+from tracker.sites.services import LENGTHS
 
-FIELDS = ("unit_id", "name", "kind", "address", "contact_name", "contact_phone")
-READ_ONLY = ("id", "code", "code_grouped", "url", "poster_printed_at", "checkins", "created_at", "updated_at")
 STATUSES = ("active", "retired", "all")
 PRINTED = ("yes", "no")
-POSTER_FILTERS = ("unit_id", "kind", "q", "status", "printed", "activity")
 ACTIVITY = ("active", "inactive")
+POSTER_FILTERS = ("unit_id", "kind", "q", "status", "printed", "activity")
+KINDS = [kind.value for kind in SiteKind]
 
-
-def _required() -> dict[str, str]:
-    return {
-        "unit_id": _("Hãy chọn đơn vị quản lý điểm QR (unit_id)."),
-        "name": _("Hãy nhập tên điểm QR."),
-        "version": _("Hãy gửi kèm phiên bản (version) của điểm QR đã đọc, để không ghi đè thay đổi của người khác."),
-    }
+NEED_UNIT = _l("Hãy chọn đơn vị quản lý điểm QR (unit_id).")
+NEED_NAME = _l("Hãy nhập tên điểm QR.")
+NEED_VERSION = _l("Hãy gửi kèm phiên bản (version) của điểm QR đã đọc, để không ghi đè thay đổi của người khác.")
+NOT_SITE_IDS = _l("Trường “site_ids” phải là danh sách id điểm QR, không rỗng.")
+NOT_SITE_ID = _l("Trường “site_ids” chỉ gồm các id điểm QR (số nguyên dương).")
+CODE_PATTERN = "^[0-9A-HJKMNP-TV-Z]{12}$"
 
 
 def public_url(code: str) -> str:
@@ -62,131 +69,349 @@ def image_urls(code: str) -> dict[str, str]:
     return {fmt: base + url_for("qr.by_code", code=code, fmt=fmt) for fmt in ("svg", "png")}
 
 
-def site_json(site: Site) -> dict:
-    return {
-        "id": site.id,
-        "unit_id": site.unit_id,
-        "name": site.name,
-        "kind": site.kind.value,
-        "address": site.address,
-        "contact_name": site.contact_name,
-        "contact_phone": site.contact_phone,
-        "status": site.status.value,
-        "code": site.code,
-        "code_grouped": grouped(site.code),
-        "url": public_url(site.code),
-        "qr_images": image_urls(site.code),
-        "poster_printed_at": iso(site.poster_printed_at),
-        "version": site.version,
-        "created_at": iso(site.created_at),
-        "updated_at": iso(site.updated_at),
-    }
+# --- responses ------------------------------------------------------------------------------------------------
 
 
-def site_detail_json(site: Site) -> dict:
-    stats = queries.site_stats([site.id], local_today()).get(site.id, queries.SiteStats())
-    checkins = {"total": stats.total, "last7": stats.last7, "last30": stats.last30, "last_at": iso(stats.last_at)}
-    return site_json(site) | {"checkins": checkins}
+class Code(ma.fields.String):
+    """The site's code (Crockford base32), dumped from `code`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=True, dump_only=True, **kwargs)
+        self.metadata = {
+            "pattern": CODE_PATTERN,
+            "description": "12 characters of Crockford base32; printed under the QR in groups of four.",
+            "examples": ["7K3M9QXAB2CD"],
+            **self.metadata,
+        }
+
+
+class GroupedCode(ma.fields.String):
+    def __init__(self):
+        super().__init__(
+            attribute="code",
+            required=True,
+            dump_only=True,
+            metadata={
+                "description": "The code as printed, for typing by hand (the check-in page ignores case and dashes).",
+                "examples": ["7K3M-9QXA-B2CD"],
+            },
+        )
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str:
+        return grouped(value)
+
+
+class CheckInUrl(ma.fields.String):
+    def __init__(self):
+        super().__init__(
+            attribute="code",
+            required=True,
+            dump_only=True,
+            metadata={"format": "uri", "description": "The public check-in page: PUBLIC_BASE_URL + /c/ + code."},
+        )
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str:
+        return public_url(value)
+
+
+class QrImagesSchema(ma.Schema):
+    svg = ma.fields.String(required=True, metadata={"format": "uri"})
+    png = ma.fields.String(required=True, metadata={"format": "uri"})
+
+
+class QrImages(ma.fields.Nested):
+    def __init__(self):
+        super().__init__(
+            QrImagesSchema,
+            attribute="code",
+            dump_only=True,
+            metadata={
+                "description": "The QR image of the current code, public and cacheable for a year: PUBLIC_BASE_URL "
+                "+ /qr/<code>.svg (or .png)."
+            },
+        )
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(image_urls(value), attr, obj, **kwargs)
+
+
+class SiteSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, dump_only=True)
+    unit_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, metadata={"minLength": 1, "maxLength": LENGTHS["name"]})
+    kind = ma.fields.String(required=True, metadata={"enum": KINDS})
+    address = ma.fields.String(metadata={"maxLength": LENGTHS["address"]})
+    contact_name = ma.fields.String(metadata={"maxLength": LENGTHS["contact_name"]})
+    contact_phone = ma.fields.String(metadata={"maxLength": LENGTHS["contact_phone"]})
+    status = ma.fields.String(
+        required=True,
+        metadata={
+            "enum": [status.value for status in SiteStatus],
+            "description": "A retired site's code answers 410 on check-in.",
+        },
+    )
+    code = Code()
+    code_grouped = GroupedCode()
+    url = CheckInUrl()
+    qr_images = QrImages()
+    poster_printed_at = ma.fields.DateTime(
+        allow_none=True,
+        dump_only=True,
+        metadata={"description": "When a poster of the current code was last generated (or marked printed)."},
+    )
+    version = ma.fields.Integer(required=True, dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+    updated_at = ma.fields.DateTime(dump_only=True)
+
+
+class CheckInsSchema(ma.Schema):
+    total = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
+    last7 = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
+    last30 = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
+    last_at = ma.fields.DateTime(required=True, allow_none=True)
+
+
+class CheckIns(ma.fields.Nested):
+    """The site's check-in counts, read from `id` (one grouped query)."""
+
+    def __init__(self):
+        super().__init__(
+            CheckInsSchema,
+            attribute="id",
+            required=True,
+            dump_only=True,
+            metadata={
+                "description": "Check-ins, a device counted once per 30 minutes; windows end today (Vietnam) and "
+                "start at UTC midnight, as for the live-linked tasks."
+            },
+        )
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        stats = queries.site_stats([value], local_today()).get(value, queries.SiteStats())
+        return super()._serialize(stats, attr, obj, **kwargs)
+
+
+class SiteDetailSchema(SiteSchema):
+    checkins = CheckIns()
+
+
+SiteListSchema = page_schema(SiteSchema)
+
+
+class CodeRotatedSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = Code()
+    code_grouped = GroupedCode()
+    url = CheckInUrl()
+    version = ma.fields.Integer(required=True)
+
+
+# --- input ----------------------------------------------------------------------------------------------------
+
+
+class SiteQuery(Paged):
+    unit_id = QueryInt(metadata={"description": "Sites of this unit, its subordinates and predecessors."})
+    kind = QueryChoice(KINDS, metadata={"description": "Kind of site."})
+    q = QueryText(
+        metadata={
+            "description": "Name (accent- and case-insensitive) or address containing this, or a code (dashes ignored)."
+        }
+    )
+    status = QueryChoice(
+        STATUSES,
+        normalise=str.lower,
+        load_default="active",
+        metadata={"description": "Active sites (the default), retired ones, or all."},
+    )
+
+
+def _kind(**metadata) -> Text:
+    return Text(metadata={"enum": KINDS, **metadata})
+
+
+def _optional_text(name: str) -> Text:
+    return Text(allow_none=True, metadata={"maxLength": LENGTHS[name], "description": "null clears it."})
+
+
+@echoes(SiteDetailSchema)
+class SiteCreate(Body):
+    unit_id = UnitRef(required=True, needed=NEED_UNIT, attribute="unit", check=check_scope)  # staff register sites
+    name = Text(required=True, needed=NEED_NAME, metadata={"maxLength": LENGTHS["name"]})
+    kind = _kind(default=SiteKind.OTHER.value)
+    address = _optional_text("address")
+    contact_name = _optional_text("contact_name")
+    contact_phone = _optional_text("contact_phone")
+
+
+@echoes(SiteDetailSchema)
+class SitePatch(Body):
+    version = Integer(
+        required=True, needed=NEED_VERSION, metadata={"description": "The `version` last read; a stale one gives 409."}
+    )
+    unit_id = Integer(allow_none=True, metadata={"description": "May only repeat the current unit."})
+    name = Text(needed=NEED_NAME, metadata={"maxLength": LENGTHS["name"]})
+    kind = _kind()
+    address = _optional_text("address")
+    contact_name = _optional_text("contact_name")
+    contact_phone = _optional_text("contact_phone")
+    status = Choice(SiteStatus, metadata={"description": "Retiring a site, or bringing it back, is for managers."})
+
+
+@echoes(CodeRotatedSchema)
+class CodeRotate(Body):
+    version = Integer(
+        allow_none=True, metadata={"description": "Optional: the `version` last read (a stale one gives 409)."}
+    )
+
+
+class MarkPrinted(Body):
+    """No field (the body may be left out): any field sent is named and refused."""
+
+
+LAYOUT = {"description": "a4 or a5: one poster per page; a4x4: four A6 stickers on an A4 page.", "default": "a4"}
+
+
+class PosterQuery(Query):
+    layout = QueryChoice(LAYOUTS, normalise=str.lower, load_default="a4", metadata=LAYOUT)
+
+
+class PosterRequest(Body):
+    site_ids = IdList(
+        needed=NOT_SITE_IDS,
+        not_list=NOT_SITE_IDS,
+        not_ids=NOT_SITE_ID,
+        metadata={"description": "Sites to print, all in the user's scope (else 403) and active."},
+    )
+    unit_id = UnitRef(
+        check=check_scope,
+        attribute="unit",
+        metadata={"description": "The active sites of this unit and its subordinates…"},
+    )
+    kind = Choice(SiteKind, metadata={"description": "…of this kind…"})
+    q = Text(metadata={"description": "…whose name or address contains this, or with this code…"})
+    status = Choice(STATUSES, metadata={"default": "active"})
+    printed = Choice(PRINTED, metadata={"description": "…whose poster was (yes) or was never (no) printed…"})
+    activity = Choice(
+        ACTIVITY,
+        metadata={
+            "description": f"…checked into (active) or not (inactive) in the last {queries.ACTIVE_WINDOW_DAYS} days."
+        },
+    )
+    layout = Choice(LAYOUTS, load_default="a4", metadata=LAYOUT)
+
+
+BINARY = {"type": "string", "format": "binary"}
 
 
 def load_site(site_id: int) -> Site:
     return get_or_404(Site, site_id, _("Không có điểm QR nào có id %(id)d.", id=site_id))
 
 
-def _text(body: Body, name: str, site: Site | None) -> str:
-    # Absent: the current value (or empty for a new site); lengths and required values are the service's to check.
-    return body.text(name, default=getattr(site, name) if site is not None else "") or ""
+def _fields(body: dict, site: Site | None) -> services.SiteFields:
+    """The body's fields; one left out keeps the site's value (or is empty for a new site), null clears it."""
 
+    def value(name: str, new: str = "") -> str:
+        return body.get(name, getattr(site, name) if site is not None else new) or ""
 
-def _fields(body: Body, site: Site | None) -> services.SiteFields:
     return services.SiteFields(
-        name=_text(body, "name", site),
-        kind=body.text("kind", default=site.kind.value if site is not None else SiteKind.OTHER.value) or "",
-        address=_text(body, "address", site),
-        contact_name=_text(body, "contact_name", site),
-        contact_phone=_text(body, "contact_phone", site),
+        name=value("name"),
+        kind=value("kind", SiteKind.OTHER.value),
+        address=value("address"),
+        contact_name=value("contact_name"),
+        contact_phone=value("contact_phone"),
     )
+
+
+# --- the registry ---------------------------------------------------------------------------------------------
 
 
 @bp.get("/sites")
 @allow(EVERYONE)
-def list_sites():
-    errors: dict[str, str] = {}
-    unit_id = query_int("unit_id", errors)
-    kind = query_choice("kind", [k.value for k in SiteKind], errors)
-    status = query_choice("status", STATUSES, errors, normalise=str.lower) or "active"
-    page, per_page = paging(errors)
-    if errors:
-        raise ValidationError(errors)
-    unit_ids = listed_units(unit_id)
-    stmt = queries.search(unit_ids=unit_ids, query=request.args.get("q", ""), kind=kind, status=status)
-    return page_of(stmt, page, per_page, site_json)
+@bp.arguments(SiteQuery, location="query")
+@bp.response(200, SiteListSchema, description="A page of sites.")
+@bp.refuses(401, 403)
+def list_sites(args: dict):
+    """Sites (điểm QR) of the units in the user's scope, by name"""
+    unit_ids = listed_units(args.get("unit_id"))
+    return page(
+        queries.search(unit_ids=unit_ids, query=args.get("q", ""), kind=args.get("kind"), status=args["status"]), args
+    )
 
 
 @bp.post("/sites")
 @allow(STAFF)
-def create_site():
-    body = Body(json_object(), FIELDS, READ_ONLY + ("version", "status"))
-    unit = body_unit(body, _required()["unit_id"], manage=False)  # staff register sites
-    fields = _fields(body, None)
-    body.check()
-    site = services.create_site(unit, fields)
+@bp.arguments(SiteCreate)
+@bp.response(201, SiteDetailSchema, description="Registered; Location names the new site.", headers=LOCATION)
+@bp.refuses(400, 401, 403)
+def create_site(body: dict):
+    """Register a site with a new code (staff, in scope)"""
+    site = services.create_site(body["unit"], _fields(body, None))
     db.session.commit()
-    return site_detail_json(site), 201, {"Location": url_for("api.get_site", site_id=site.id)}
+    return site, {"Location": url_for("api.get_site", site_id=site.id)}
 
 
 @bp.get("/sites/<int:site_id>")
 @allow(EVERYONE)
+@bp.response(200, SiteDetailSchema, description="The site.")
+@bp.refuses(401, 403, 404)
 def get_site(site_id: int):
+    """One site, with its check-in counts"""
     site = load_site(site_id)
     check_scope(site.unit_id)
-    return site_detail_json(site)
+    return site
 
 
 @bp.patch("/sites/<int:site_id>")
 @allow(STAFF)
-def update_site(site_id: int):
+@bp.arguments(
+    SitePatch,
+    description="Fields left out keep their value; read-only fields of SiteDetail are accepted "
+    "and ignored. Changing `status` (retiring a site, or bringing it back) is for managers.",
+)
+@bp.response(200, SiteDetailSchema, description="The site as saved.")
+@bp.refuses(400, 401, 403, 404, 409)
+def update_site(body: dict, site_id: int):
+    """Edit a site (staff, in scope) or retire it (managers); needs the version last read"""
     site = load_site(site_id)
     check_scope(site.unit_id)
-    body = Body(json_object(), FIELDS + ("status", "version"), READ_ONLY)
-    version = body.integer("version", _required()["version"])
-    unit_id = body.integer("unit_id", default=site.unit_id)
-    if unit_id is not None and unit_id != site.unit_id:
-        body.errors["unit_id"] = _("Không thể chuyển điểm QR sang đơn vị khác; hãy đăng ký điểm mới.")
-    fields = _fields(body, site)
-    status = body.choice("status", SiteStatus, default=site.status.value)
-    body.check()
+    if body.get("unit_id") not in (None, site.unit_id):
+        raise ValidationError({"unit_id": _("Không thể chuyển điểm QR sang đơn vị khác; hãy đăng ký điểm mới.")})
+    status = body.get("status", site.status.value)
     if status != site.status.value:
         check_manage(site.unit_id)  # retiring a site (its code stops checking in) is for managers
-    services.update_site(site, fields, expected_version=version)
+    services.update_site(site, _fields(body, site), expected_version=body["version"])
     if status != site.status.value:
         services.set_status(site, status, expected_version=None)  # the version was checked just above
     db.session.commit()
-    return site_detail_json(site)
+    return site
 
 
 @bp.post("/sites/<int:site_id>/rotate-code")
 @allow(MANAGERS)
-def rotate_code(site_id: int):
+@bp.arguments(CodeRotate, required=False)
+@bp.response(200, CodeRotatedSchema, description="The new code.")
+@bp.refuses(400, 401, 403, 404, 409)
+def rotate_code(body: dict, site_id: int):
+    """Give the site a new code (managers, in scope); the old one answers 410 from then on
+
+    For a lost or abused poster. The printed posters carry the old code: print new ones."""
     site = load_site(site_id)
     check_manage(site.unit_id)
-    body = Body(json_object() if request.get_data() else {}, ("version",))
-    version = body.integer("version")
-    body.check()
-    code = services.rotate_code(site, expected_version=version)
+    services.rotate_code(site, expected_version=body.get("version"))
     db.session.commit()
-    return {
-        "id": site.id,
-        "code": code,
-        "code_grouped": grouped(code),
-        "url": public_url(code),
-        "version": site.version,
-    }
+    return site
+
+
+# --- QR images and posters: not JSON --------------------------------------------------------------------------
 
 
 @bp.get("/sites/<int:site_id>/qr.svg")
 @allow(EVERYONE)
+@bp.response(200, BINARY, content_type="image/svg+xml", description="The QR of the upper-cased check-in URL.")
+@bp.alt_response(304, description="The image named by If-None-Match is still the site's.", success=True)
+@bp.refuses(401, 403, 404)
 def site_qr_svg(site_id: int):
+    """The site's QR code as SVG (strong ETag; 304 on If-None-Match)"""
     site = load_site(site_id)
     check_scope(site.unit_id)
     return image_response(site, "svg")
@@ -194,7 +419,11 @@ def site_qr_svg(site_id: int):
 
 @bp.get("/sites/<int:site_id>/qr.png")
 @allow(EVERYONE)
+@bp.response(200, BINARY, content_type="image/png", description="The QR of the upper-cased check-in URL.")
+@bp.alt_response(304, description="The image named by If-None-Match is still the site's.", success=True)
+@bp.refuses(401, 403, 404)
 def site_qr_png(site_id: int):
+    """The site's QR code as PNG (strong ETag; 304 on If-None-Match)"""
     site = load_site(site_id)
     check_scope(site.unit_id)
     return image_response(site, "png")
@@ -206,89 +435,89 @@ def _retired(name: str) -> str:
 
 @bp.get("/sites/<int:site_id>/poster.pdf")
 @allow(STAFF)
-def site_poster(site_id: int):
+@bp.arguments(PosterQuery, location="query")
+@bp.response(200, BINARY, content_type="application/pdf", description="The poster, as an attachment.")
+@bp.refuses(401, 403, 404)
+def site_poster(args: dict, site_id: int):
+    """The site's printable poster (staff, in scope); a GET marks nothing: POST …/printed does"""
     site = load_site(site_id)
     check_scope(site.unit_id)
-    errors: dict[str, str] = {}
-    layout = query_choice("layout", LAYOUTS, errors, normalise=str.lower) or "a4"
     if site.status != SiteStatus.ACTIVE:
-        errors["status"] = _retired(site.name)
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"status": _retired(site.name)})
+    layout = args["layout"]
     body = b"".join(stream_posters([site], layout))
     return pdf_response(body, f"poster-{site.code}-{layout}.pdf")  # a GET only reads: POST …/printed marks it
 
 
 @bp.post("/sites/<int:site_id>/printed")
 @allow(STAFF)
-def mark_site_printed(site_id: int):
+@bp.arguments(MarkPrinted, required=False, description="Nothing to send: the body may be left out or be {}.")
+@bp.response(200, SiteDetailSchema, description="The site, printed.")
+@bp.refuses(400, 401, 403, 404)
+def mark_site_printed(body: dict, site_id: int):
+    """Mark the site's poster printed (staff, in scope): sets `poster_printed_at` to now"""
     site = load_site(site_id)
     check_scope(site.unit_id)
-    Body(json_object() if request.get_data() else {}, ()).check()  # no fields: any sent is named and refused
     if site.status != SiteStatus.ACTIVE:
         raise ValidationError({"status": _retired(site.name)})
     services.mark_posters_printed([site.id])
     db.session.commit()
-    return site_detail_json(site)
+    return site
 
 
-def _site_ids(body: Body) -> list[int]:
-    """The ids of `site_ids`: a non-empty list of site ids, each once, in the order sent."""
-    value = body.data["site_ids"]
-    if not isinstance(value, list) or not value:
-        body.errors["site_ids"] = _("Trường “site_ids” phải là danh sách id điểm QR, không rỗng.")
-        return []
-    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID for v in value):
-        body.errors["site_ids"] = _("Trường “site_ids” chỉ gồm các id điểm QR (số nguyên dương).")
-        return []
-    return list(dict.fromkeys(value))
-
-
-def _chosen(body: Body, ids: list[int]) -> list[int]:
+def _chosen(ids: list[int]) -> list[int]:
     """The listed sites in print order; every one must exist, be in scope (else 403) and be active."""
     rows = selection.sites_by_id(ids)
     missing = sorted(set(ids) - {row.id for row in rows})
     if missing:
-        body.errors["site_ids"] = _("Không có điểm QR nào có id %(ids)s.", ids=", ".join(str(i) for i in missing))
-        return []
+        raise ValidationError(
+            {"site_ids": _("Không có điểm QR nào có id %(ids)s.", ids=", ".join(str(i) for i in missing))}
+        )
     if not all(in_scope(current_user, unit_id) for unit_id in {row.unit_id for row in rows}):
         abort_with(403, _("Có điểm QR được chọn thuộc đơn vị ngoài phạm vi của bạn."))
     retired = [row.name for row in rows if row.status != SiteStatus.ACTIVE]
     if retired:
-        body.errors["site_ids"] = _retired(retired[0])
+        raise ValidationError({"site_ids": _retired(retired[0])})
     return [row.id for row in rows]
+
+
+def _filtered(body: dict) -> list[int]:
+    """The active sites of the unit that match the filters, in the list's order."""
+    if "unit" not in body:
+        raise ValidationError({"unit_id": _("Gửi site_ids (các điểm QR cần in), hoặc unit_id cùng các bộ lọc.")})
+    ids = selection.unit_site_ids(
+        body["unit"].id,
+        kind=body.get("kind"),
+        query=body.get("q", ""),
+        status=body.get("status", "active"),
+        printed=body.get("printed"),
+        activity=body.get("activity"),
+    )
+    if not ids:
+        raise ValidationError({"unit_id": _("Không có điểm QR đang hoạt động nào khớp bộ lọc để in áp phích.")})
+    return ids
 
 
 @bp.post("/posters")
 @allow(STAFF)
-def posters():
-    body = Body(json_object(), ("site_ids", "layout", *POSTER_FILTERS))
-    layout = body.choice("layout", LAYOUTS, default="a4")
-    ids: list[int] = []
-    if "site_ids" in body.data:
-        extra = [name for name in POSTER_FILTERS if name in body.data]
+@bp.arguments(
+    PosterRequest,
+    description="Either `site_ids`, or `unit_id` with the list's filters (never both). Only active sites print; "
+    "the printed sites get `poster_printed_at`.",
+)
+@bp.response(
+    200, BINARY, content_type="application/pdf", description="The posters, one per page (or four per page), streamed."
+)
+@bp.refuses(400, 401, 403)
+def posters(body: dict):
+    """One PDF of many posters, streamed (staff, in scope); marks them printed"""
+    if "site_ids" in body:
+        sent = {"unit_id" if key == "unit" else key for key in body}  # UnitRef loads unit_id as the unit
+        extra = [name for name in POSTER_FILTERS if name in sent]
         if extra:
-            body.errors[extra[0]] = _("Gửi site_ids, hoặc unit_id cùng các bộ lọc, không gửi cả hai.")
-        ids = _site_ids(body)
-        if ids and not body.errors:
-            ids = _chosen(body, ids)
+            raise ValidationError({extra[0]: _("Gửi site_ids, hoặc unit_id cùng các bộ lọc, không gửi cả hai.")})
+        ids = _chosen(body["site_ids"])
     else:
-        unit_id = body.integer("unit_id", _("Gửi site_ids (các điểm QR cần in), hoặc unit_id cùng các bộ lọc."))
-        unit = get_row(Unit, unit_id)
-        if unit_id is not None and unit is None:
-            body.errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
-        if unit is not None:
-            check_scope(unit.id)
-        kind = body.choice("kind", SiteKind, default=None)
-        status = body.choice("status", STATUSES, default="active")
-        printed = body.choice("printed", PRINTED, default=None)
-        activity = body.choice("activity", ACTIVITY, default=None)
-        query = body.text("q", default="") or ""
-        body.check()
-        ids = selection.unit_site_ids(
-            unit.id, kind=kind, query=query, status=status, printed=printed, activity=activity
-        )
-        if not ids:
-            body.errors["unit_id"] = _("Không có điểm QR đang hoạt động nào khớp bộ lọc để in áp phích.")
-    body.check()
+        ids = _filtered(body)
+    layout = body["layout"]
     return streamed_posters(ids, layout, None, f"posters-{len(ids)}-{layout}.pdf")
