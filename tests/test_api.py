@@ -172,6 +172,24 @@ def test_unit_detail_names_parent_and_predecessors(client, users, province, ward
     assert "999999" in error["message"]
 
 
+def test_unit_answers_fit_their_declared_schemas(client, users, province, ward):
+    from tests.test_api_contract import fits, spec
+
+    doc = spec(client)
+    headers = bearer(users["admin"])
+    listed = client.get("/api/v1/units?per_page=1", headers=headers).json
+    fits(doc, "UnitList", listed)
+    assert (listed["total"], listed["per_page"], len(listed["items"])) == (2, 1, 1)
+    fits(doc, "UnitDetail", client.get(f"/api/v1/units/{ward.id}", headers=headers).json)
+    assert doc["components"]["schemas"]["UnitDetail"]["required"] == sorted(
+        ["id", "code", "name", "kind", "parent_id", "valid_from", "valid_to", "merged_into_id", "is_current"]
+        + ["version", "predecessor_ids"]
+    )
+    operation = doc["paths"]["/units"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"q", "kind", "parent_id", "page", "per_page"}
+    assert operation["operationId"] == "list_units"
+
+
 # --- documents ------------------------------------------------------------------------------------------------
 
 

@@ -261,3 +261,97 @@ def test_a_dissolved_wards_board_takes_no_new_member_through_the_api(client, use
     assert count(Membership) == before
     listed = client.get(f"/api/v1/boards/{old_board.id}/members?status=all", headers=bearer(users["viewer"]))
     assert [m["person_name"] for m in listed.json["items"]] == ["Nguyễn Văn A"]  # its history stays readable
+
+
+# --- the contract: declared schemas validate the input and describe every answer --------------------------------
+
+
+def test_every_answer_fits_its_declared_schema(client, users, ward, board):
+    from tests.test_api_contract import fits, spec
+
+    doc = spec(client)
+    headers = bearer(users["manager"])
+    seat(board, "Nguyễn Văn A", "standing_deputy")
+    body = {"unit_id": ward.id, "name": "Tổ giúp việc", "kind": "working_group", "parent_board_id": board.id}
+    created = client.post("/api/v1/boards", json=body, headers=headers)
+    assert created.status_code == 201, created.json
+    fits(doc, "Board", created.json)
+    assert (created.json["target_size"], created.json["established_by_document_id"]) == (None, None)
+    fits(doc, "Board", client.get(f"/api/v1/boards/{board.id}", headers=headers).json)
+    listed = client.get("/api/v1/boards", headers=headers).json
+    fits(doc, "BoardList", listed)
+    assert [b["current_members"] for b in listed["items"]] == [1, 0]  # by name: Ban chỉ đạo…, Tổ giúp việc
+
+    person = {"person_name": "Trần Thị B", "role": "member", "starts_on": "2021-12-01", "position": None}
+    seated = client.post(f"/api/v1/boards/{board.id}/members", json=person, headers=headers)
+    assert seated.status_code == 201, seated.json
+    fits(doc, "SavedMembership", seated.json)
+    assert seated.json["position"] == "" and len(seated.json["warnings"]) == 1  # before the decision of 13/12/2021
+    fits(doc, "MembershipList", client.get(f"/api/v1/boards/{board.id}/members", headers=headers).json)
+    url = f"/api/v1/members/{seated.json['id']}"
+    corrected = client.patch(url, json={"phone": "0912", "version": 1}, headers=headers)
+    fits(doc, "SavedMembership", corrected.json)
+    assert (corrected.json["phone"], corrected.json["warnings"]) == ("0912", [seated.json["warnings"][0]])
+    ended = client.patch(url, json={"ends_on": "2024-12-31", "version": 2}, headers=headers)
+    fits(doc, "SavedMembership", ended.json)
+    assert (ended.json["ends_on"], ended.json["warnings"]) == ("2024-12-31", [])
+    refused = client.post("/api/v1/boards", json={}, headers=headers)
+    assert set(assert_error(refused, 422)["fields"]) == {"unit_id", "name"}
+    fits(doc, "Error", refused.json)
+
+
+def test_the_bodies_are_declared_closed_with_their_read_only_echoes(client):
+    from tests.test_api_contract import spec
+
+    doc = spec(client)
+    schemas = doc["components"]["schemas"]
+    for name, required in (
+        ("BoardCreate", ["name", "unit_id"]),
+        ("MembershipCreate", ["person_name", "role", "starts_on"]),
+        ("MembershipPatch", ["version"]),
+    ):
+        assert schemas[name]["additionalProperties"] is False, name
+        assert schemas[name]["required"] == required, name
+    assert {"id", "current_members", "version"} <= {
+        k for k, v in schemas["BoardCreate"]["properties"].items() if v.get("readOnly")
+    }
+    assert schemas["MembershipPatch"]["properties"]["warnings"]["readOnly"] is True
+    assert schemas["BoardCreate"]["properties"]["kind"]["default"] == "steering_board"
+    seat_201 = doc["paths"]["/boards/{board_id}/members"]["post"]["responses"]["201"]
+    assert seat_201["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SavedMembership"}
+    assert "warnings" in schemas["SavedMembership"]["required"]
+    assert "warnings" not in schemas["Membership"]["properties"]  # a listed seat carries none
+
+
+def test_read_only_fields_sent_back_are_ignored_and_rows_out_of_reach_are_not_found(
+    client, users, ward, board, other_ward
+):
+    headers = bearer(users["manager"])
+    echoed = {"id": 4242, "board_id": 1, "version": 7, "warnings": ["x"], "created_at": "whenever"}
+    person = {"person_name": "Trần Thị B", "role": "member", "starts_on": "2022-01-01"} | echoed
+    seated = client.post(f"/api/v1/boards/{board.id}/members", json=person, headers=headers)
+    assert seated.status_code == 201, seated.json
+    assert (seated.json["board_id"], seated.json["version"], seated.json["warnings"]) == (board.id, 1, [])
+    assert seated.json["id"] != 4242
+    foreign = factories.create_document(other_ward)
+    db.session.commit()
+    body = {"unit_id": ward.id, "name": "Ban", "kind": "khác", "established_by_document_id": foreign.id}
+    error = assert_error(client.post("/api/v1/boards", json=body, headers=headers), 422)
+    assert error["fields"] == {
+        "kind": "Giá trị “khác” của “kind” không có; dùng một trong: steering_board, working_group, other.",
+        "established_by_document_id": f"Không có văn bản nào có id {foreign.id} trong phạm vi của bạn.",
+    }
+    for value, message in ((None, "Hãy nhập ngày bắt đầu tham gia."), ("2022-02-30", "không hợp lệ")):
+        person = {"person_name": "Lê Văn C", "role": "member", "starts_on": value}
+        error = assert_error(client.post(f"/api/v1/boards/{board.id}/members", json=person, headers=headers), 422)
+        assert message in error["fields"]["starts_on"]
+    assert count(Board) == 1 and count(Membership) == 1
+
+
+def test_a_bad_body_is_refused_before_the_row_is_looked_up(client, users):
+    """The body is checked by its schema before the view loads its row: a bad body to an unknown id is a 422."""
+    headers = bearer(users["manager"])
+    error = assert_error(client.patch("/api/v1/members/99999", json={"ends_on": "2024-01-01"}, headers=headers), 422)
+    assert set(error["fields"]) == {"version"}
+    assert_error(client.post("/api/v1/boards/99999/members", json={"role": 5}, headers=headers), 422)
+    assert_error(client.post("/api/v1/boards/99999/members", data="x", headers=headers), 415)

@@ -2,88 +2,229 @@
 
 Everyone in scope reads boards and their members; managers establish boards, seat members, correct a seat, end it
 (PATCH ends_on) or change its role (PATCH role: the seat ends the day before `changed_on` and a new seat starts).
+A seat written comes back with the warnings that did not block it (a start before the establishing decision).
 """
 
+import marshmallow as ma
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.api.bodies import Body
-from tracker.api.helpers import (
-    body_unit,
-    get_or_404,
-    json_object,
-    listed_units,
-    page_of,
-    paging,
-    query_choice,
-    query_int,
+from tracker.api.contract import LOCATION
+from tracker.api.fields import (
+    Body,
+    Choice,
+    Day,
+    Integer,
+    Paged,
+    QueryChoice,
+    QueryInt,
+    RowRef,
+    Text,
+    UnitRef,
+    echoes,
+    page,
+    page_schema,
 )
-from tracker.api.schemas import iso
+from tracker.api.helpers import get_or_404, listed_units
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.auth.models import User
 from tracker.boards import services
-from tracker.boards.models import Board, BoardKind, Membership
+from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.db import local_today
 from tracker.documents.models import Document
 from tracker.errors import ValidationError, check_version
 from tracker.extensions import db
 
-BOARD_FIELDS = ("unit_id", "name", "kind", "target_size", "established_by_document_id", "parent_board_id")
-BOARD_READ_ONLY = ("id", "current_members", "version", "created_at", "updated_at")
-DETAILS = ("person_name", "position", "phone", "email", "user_id", "appointed_by_document_id", "starts_on")
-MEMBER_FIELDS = (*DETAILS, "role", "ends_on")
-MEMBER_READ_ONLY = ("id", "board_id", "warnings", "created_at", "updated_at")
+NEED_UNIT = _l("Hãy chọn đơn vị của Ban (unit_id).")
+NEED_NAME = _l("Hãy nhập tên Ban.")
+NEED_PERSON = _l("Hãy nhập họ và tên thành viên.")
+NEED_ROLE = _l("Hãy chọn vai trò trong Ban (role).")
+NEED_START = _l("Hãy nhập ngày bắt đầu tham gia.")
+NEED_VERSION = _l("Hãy gửi kèm phiên bản (version) của thành viên đã đọc, để không ghi đè thay đổi của người khác.")
+NO_DOCUMENT = _l("Không có văn bản nào có id %(id)s trong phạm vi của bạn.")
+NO_BOARD = _l("Không có Ban nào có id %(id)s trong phạm vi của bạn.")
+NO_USER = _l("Không có tài khoản nào có id %(id)s trong phạm vi của bạn.")
+
+LENGTHS = services.LENGTHS  # checked by the service, with its own message: the document only states them
+DETAILS = ("person_name", "position", "phone", "email", "user", "appointed_by", "starts_on")
+ROLE = {
+    "enum": [role.value for role in MemberRole],
+    "description": "head … member for steering boards, group_leader … group_member for working groups; at most one "
+    "head (head or group_leader) over any period.",
+}
 
 
-def _required() -> dict[str, str]:
-    return {
-        "unit_id": _("Hãy chọn đơn vị của Ban (unit_id)."),
-        "name": _("Hãy nhập tên Ban."),
-        "person_name": _("Hãy nhập họ và tên thành viên."),
-        "role": _("Hãy chọn vai trò trong Ban (role)."),
-        "version": _("Hãy gửi kèm phiên bản (version) của thành viên đã đọc, để không ghi đè thay đổi của người khác."),
-    }
+class With:
+    """A row read with values its model does not hold (a board's current member count, a write's warnings): a
+    response schema finds those here and every other field on the row."""
+
+    def __init__(self, row, **values):
+        self._row = row
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str):
+        return getattr(self._row, name)
 
 
-def board_json(board: Board, current: int) -> dict:
-    return {
-        "id": board.id,
-        "unit_id": board.unit_id,
-        "kind": board.kind.value,
-        "name": board.name,
-        "established_by_document_id": board.established_by_document_id,
-        "target_size": board.target_size,
-        "parent_board_id": board.parent_board_id,
-        "current_members": current,
-        "version": board.version,
-        "created_at": iso(board.created_at),
-        "updated_at": iso(board.updated_at),
-    }
+# --- schemas -------------------------------------------------------------------------------------------------
 
 
-def membership_json(membership: Membership) -> dict:
-    return {
-        "id": membership.id,
-        "board_id": membership.board_id,
-        "person_name": membership.person_name,
-        "position": membership.position,
-        "role": membership.role.value,
-        "phone": membership.phone,
-        "email": membership.email,
-        "user_id": membership.user_id,
-        "starts_on": iso(membership.starts_on),
-        "ends_on": iso(membership.ends_on),
-        "appointed_by_document_id": membership.appointed_by_document_id,
-        "version": membership.version,
-        "created_at": iso(membership.created_at),
-        "updated_at": iso(membership.updated_at),
-    }
+class BoardSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, dump_only=True)
+    unit_id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, metadata={"enum": [kind.value for kind in BoardKind]})
+    name = ma.fields.String(required=True)
+    established_by_document_id = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "A document of the unit (the decision)."}
+    )
+    target_size = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"minimum": 1, "maximum": services.MAX_TARGET_SIZE}
+    )
+    parent_board_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Working groups only: a steering board of the same unit."},
+    )
+    current_members = ma.fields.Integer(
+        required=True,
+        dump_only=True,
+        metadata={"minimum": 0, "description": "Seats with starts_on ≤ today and no end, or ends_on ≥ today."},
+    )
+    version = ma.fields.Integer(required=True, dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+    updated_at = ma.fields.DateTime(dump_only=True)
 
 
-def _board_detail(board: Board) -> dict:
-    return board_json(board, services.current_counts([board.id], local_today()).get(board.id, 0))
+BoardListSchema = page_schema(BoardSchema)
+
+
+class MembershipSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, dump_only=True)
+    board_id = ma.fields.Integer(required=True, dump_only=True)
+    person_name = ma.fields.String(required=True)
+    position = ma.fields.String(required=True, metadata={"description": "Chức vụ."})
+    role = ma.fields.String(required=True, metadata=ROLE)
+    phone = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    user_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "A linked account in the user's scope whose rights reach the board."},
+    )
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The last day on the board; people leave, they are not deleted."},
+    )
+    appointed_by_document_id = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The appointing decision, a document of the unit."}
+    )
+    version = ma.fields.Integer(required=True, dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+    updated_at = ma.fields.DateTime(dump_only=True)
+
+
+MembershipListSchema = page_schema(MembershipSchema)
+
+
+class SavedMembershipSchema(MembershipSchema):
+    """A seat as written, with the warnings of the write."""
+
+    warnings = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        dump_only=True,
+        metadata={
+            "description": "Vietnamese notes that did not block the write, e.g. a start before the establishing "
+            "decision."
+        },
+    )
+
+
+class BoardQuery(Paged):
+    unit_id = QueryInt(metadata={"description": "Boards of this unit, its subordinates and predecessors."})
+    kind = QueryChoice([kind.value for kind in BoardKind], metadata={"description": "Kind of board."})
+
+
+class MemberQuery(Paged):
+    status = QueryChoice(
+        services.STATUSES,
+        normalise=str.lower,
+        load_default="current",
+        metadata={"description": "Which seats (default current); past ones come latest end first."},
+    )
+
+
+@echoes(BoardSchema)
+class BoardCreate(Body):
+    unit_id = UnitRef(required=True, needed=NEED_UNIT, attribute="unit", check=check_manage)
+    name = Text(required=True, needed=NEED_NAME, metadata={"maxLength": LENGTHS["name"]})
+    kind = Choice(BoardKind, load_default=BoardKind.STEERING_BOARD.value)
+    target_size = Integer(allow_none=True, metadata={"minimum": 1, "maximum": services.MAX_TARGET_SIZE})
+    established_by_document_id = RowRef(
+        Document,
+        not_found=NO_DOCUMENT,
+        attribute="established_by",
+        allow_none=True,
+        metadata={"description": "A document of the unit (the decision)."},
+    )
+    parent_board_id = RowRef(
+        Board,
+        not_found=NO_BOARD,
+        attribute="parent_board",
+        allow_none=True,
+        metadata={"description": "Working groups only: a steering board of the same unit."},
+    )
+
+
+class _Seat(Body):
+    """The details of a seat, for a new one and for a correction."""
+
+    position = Text(allow_none=True, metadata={"maxLength": LENGTHS["position"], "description": "Chức vụ."})
+    phone = Text(allow_none=True, metadata={"maxLength": LENGTHS["phone"]})
+    email = Text(allow_none=True, metadata={"maxLength": LENGTHS["email"]})
+    user_id = RowRef(
+        User,
+        not_found=NO_USER,
+        attribute="user",
+        allow_none=True,
+        metadata={"description": "A linked account in the user's scope whose rights reach the board."},
+    )
+    appointed_by_document_id = RowRef(
+        Document,
+        not_found=NO_DOCUMENT,
+        attribute="appointed_by",
+        allow_none=True,
+        metadata={"description": "The appointing decision, a document of the unit."},
+    )
+
+
+@echoes(SavedMembershipSchema)
+class MembershipCreate(_Seat):
+    person_name = Text(required=True, needed=NEED_PERSON, metadata={"maxLength": LENGTHS["person_name"]})
+    role = Text(required=True, needed=NEED_ROLE, metadata=ROLE)
+    starts_on = Day(required=True, needed=NEED_START)
+    ends_on = Day(allow_none=True)
+
+
+@echoes(SavedMembershipSchema)
+class MembershipPatch(_Seat):
+    version = Integer(
+        required=True, needed=NEED_VERSION, metadata={"description": "The `version` last read (stale: 409)."}
+    )
+    person_name = Text(needed=NEED_PERSON, metadata={"maxLength": LENGTHS["person_name"]})
+    role = Text(needed=NEED_ROLE, metadata=ROLE)
+    starts_on = Day(allow_none=True)
+    changed_on = Day(allow_none=True, metadata={"description": "With `role`: the first day in the new role."})
+    ends_on = Day(allow_none=True)
+
+
+def _staffed(board: Board) -> With:
+    return With(board, current_members=services.current_counts([board.id], local_today()).get(board.id, 0))
 
 
 def load_board(board_id: int) -> Board:
@@ -92,51 +233,48 @@ def load_board(board_id: int) -> Board:
     return board
 
 
-def _document(body: Body, name: str, current: Document | None = None) -> Document | None:
-    return body.row(name, Document, _("Không có văn bản nào có id %(id)s trong phạm vi của bạn."), current)
-
-
 # --- boards ------------------------------------------------------------------------------------------------
 
 
 @bp.get("/boards")
 @allow(EVERYONE)
-def list_boards():
-    errors: dict[str, str] = {}
-    unit_id = query_int("unit_id", errors)
-    kind = query_choice("kind", [k.value for k in BoardKind], errors)
-    page, per_page = paging(errors)
-    if errors:
-        raise ValidationError(errors)
-    listing = page_of(services.search(listed_units(unit_id), kind), page, per_page, lambda board: board)
-    counts = services.current_counts([b.id for b in listing["items"]], local_today())
-    listing["items"] = [board_json(b, counts.get(b.id, 0)) for b in listing["items"]]
+@bp.arguments(BoardQuery, location="query")
+@bp.response(200, BoardListSchema, description="A page of boards.")
+@bp.refuses(401, 403)
+def list_boards(args: dict):
+    """Boards of the units in the user's scope, by name, with their current member counts"""
+    listing = page(services.search(listed_units(args.get("unit_id")), args.get("kind")), args)
+    counts = services.current_counts([board.id for board in listing["items"]], local_today())
+    listing["items"] = [With(board, current_members=counts.get(board.id, 0)) for board in listing["items"]]
     return listing
 
 
 @bp.post("/boards")
 @allow(MANAGERS)
-def create_board():
-    body = Body(json_object(), BOARD_FIELDS, BOARD_READ_ONLY)
-    need = _required()
-    unit = body_unit(body, need["unit_id"])
+@bp.arguments(BoardCreate)
+@bp.response(201, BoardSchema, description="Created; Location names the new board.", headers=LOCATION)
+@bp.refuses(400, 401, 403)
+def create_board(body: dict):
+    """Establish a board of a unit (managers, in scope)"""
     fields = services.BoardFields(
-        name=body.text("name", need["name"]) or "",
-        kind=body.choice("kind", BoardKind, default=BoardKind.STEERING_BOARD.value),
-        target_size=body.integer("target_size"),
-        established_by=_document(body, "established_by_document_id"),
-        parent_board=body.row("parent_board_id", Board, _("Không có Ban nào có id %(id)s trong phạm vi của bạn.")),
+        name=body["name"],
+        kind=body["kind"],
+        target_size=body.get("target_size"),
+        established_by=body.get("established_by"),
+        parent_board=body.get("parent_board"),
     )
-    body.check()
-    board = services.create_board(unit, fields)
+    board = services.create_board(body["unit"], fields)
     db.session.commit()
-    return _board_detail(board), 201, {"Location": url_for("api.get_board", board_id=board.id)}
+    return _staffed(board), {"Location": url_for("api.get_board", board_id=board.id)}
 
 
 @bp.get("/boards/<int:board_id>")
 @allow(EVERYONE)
+@bp.response(200, BoardSchema, description="The board.")
+@bp.refuses(401, 403, 404)
 def get_board(board_id: int):
-    return _board_detail(load_board(board_id))
+    """One board, with its current member count against its target size"""
+    return _staffed(load_board(board_id))
 
 
 # --- members -----------------------------------------------------------------------------------------------
@@ -144,90 +282,94 @@ def get_board(board_id: int):
 
 @bp.get("/boards/<int:board_id>/members")
 @allow(EVERYONE)
-def list_members(board_id: int):
+@bp.arguments(MemberQuery, location="query")
+@bp.response(200, MembershipListSchema, description="A page of seats.")
+@bp.refuses(401, 403, 404)
+def list_members(args: dict, board_id: int):
+    """A board's seats: current ones by role rank (head first) and name, or upcoming, past, all"""
     board = load_board(board_id)
-    errors: dict[str, str] = {}
-    status = query_choice("status", services.STATUSES, errors, normalise=str.lower) or "current"
-    page, per_page = paging(errors)
-    if errors:
-        raise ValidationError(errors)
-    seats = services.members(board, status, local_today())  # a board's seats: tens, sorted by role rank and name
-    start = (page - 1) * per_page
-    items = [membership_json(m) for m in seats[start : start + per_page]]
-    return {"items": items, "total": len(seats), "page": page, "per_page": per_page}
+    seats = services.members(board, args["status"], local_today())  # a board's seats: tens, sorted in Python
+    start = (args["page"] - 1) * args["per_page"]
+    items = seats[start : start + args["per_page"]]
+    return {"items": items, "total": len(seats), "page": args["page"], "per_page": args["per_page"]}
 
 
-def _user(body: Body, membership: Membership | None) -> User | None:
-    current = db.session.get(User, membership.user_id) if membership and membership.user_id else None
-    return body.row("user_id", User, _("Không có tài khoản nào có id %(id)s trong phạm vi của bạn."), current)
-
-
-def _text(body: Body, name: str, membership: Membership | None) -> str:
-    return body.text(name, default=getattr(membership, name) if membership is not None else "") or ""
-
-
-def _details(body: Body, membership: Membership | None, role: str) -> services.MemberFields:
+def _details(body: dict, membership: Membership | None, role: str) -> services.MemberFields:
     """The seat's fields from the body; fields left out keep the seat's values (or are empty for a new seat)."""
-    need = _required()
+    stored = dict.fromkeys(DETAILS)
+    if membership is not None:
+        stored = {name: getattr(membership, name) for name in DETAILS if name != "user"}
+        stored["user"] = db.session.get(User, membership.user_id) if membership.user_id else None
+    seat = stored | {name: body[name] for name in DETAILS if name in body}
     return services.MemberFields(
-        person_name=body.text("person_name", need["person_name"], default=membership and membership.person_name) or "",
+        person_name=seat["person_name"],
         role=role,
-        starts_on=body.date("starts_on", default=membership.starts_on if membership else None),
-        position=_text(body, "position", membership),
-        phone=_text(body, "phone", membership),
-        email=_text(body, "email", membership),
-        user=_user(body, membership),
-        appointed_by=_document(body, "appointed_by_document_id", membership.appointed_by if membership else None),
-        ends_on=membership.ends_on if membership else body.date("ends_on"),
+        starts_on=seat["starts_on"],
+        position=seat["position"] or "",  # null clears a text, as it always did
+        phone=seat["phone"] or "",
+        email=seat["email"] or "",
+        user=seat["user"],
+        appointed_by=seat["appointed_by"],
+        ends_on=membership.ends_on if membership else body.get("ends_on"),
     )
 
 
 @bp.post("/boards/<int:board_id>/members")
 @allow(MANAGERS)
-def create_member(board_id: int):
+@bp.arguments(MembershipCreate)
+@bp.response(201, SavedMembershipSchema, description="The new seat and its warnings.")
+@bp.refuses(400, 401, 403, 404)
+def create_member(body: dict, board_id: int):
+    """Seat a person on the board (managers, in scope); a live-linked task moves at once"""
     board = load_board(board_id)
     check_manage(board.unit_id)
-    body = Body(json_object(), MEMBER_FIELDS, MEMBER_READ_ONLY + ("version",))
-    role = body.text("role", _required()["role"]) or ""
-    fields = _details(body, None, role)
-    body.check()
-    saved = services.add_member(board, fields, actor=current_user)
+    saved = services.add_member(board, _details(body, None, body["role"]), actor=current_user)
     db.session.commit()
-    return membership_json(saved.row) | {"warnings": saved.warnings}, 201
+    return With(saved.row, warnings=saved.warnings)
 
 
 @bp.patch("/members/<int:membership_id>")
 @allow(MANAGERS)
-def update_member(membership_id: int):
+@bp.arguments(
+    MembershipPatch, description="Fields left out keep their value; read-only fields are accepted and ignored."
+)
+@bp.response(200, SavedMembershipSchema, description="The seat as saved (the new seat after a role change).")
+@bp.refuses(400, 401, 403, 404, 409)
+def update_member(body: dict, membership_id: int):
+    """Correct a seat, end it (ends_on) or change its role (managers, in scope); needs the version
+
+    Fields left out keep their value. `ends_on` ends the seat (the row stays as history). `role` ends the seat the
+    day before `changed_on` (default today) and answers with the new seat, which has a new id;
+    `appointed_by_document_id` then names the new seat's decision. Role and end are not sent together.
+    """
     membership = get_or_404(Membership, membership_id, _("Không có thành viên nào có id %(id)d.", id=membership_id))
     check_manage(membership.unit_id)
-    body = Body(json_object(), (*MEMBER_FIELDS, "changed_on", "version"), MEMBER_READ_ONLY)
-    version = body.integer("version", _required()["version"])
-    role = body.text("role", default=membership.role.value) or ""
+    version = body["version"]
+    role = body.get("role", membership.role.value)
     new_role = role != membership.role
-    # With a role change the decision named is the new seat's; the person's other details carry over.
-    decision = _document(body, "appointed_by_document_id") if new_role else None
-    if new_role:
-        body.data.pop("appointed_by_document_id", None)
-    fields = _details(body, membership, membership.role.value)
-    changed_on = body.date("changed_on", default=local_today())
-    ending = "ends_on" in body.data
-    ends_on = body.date("ends_on")
+    ending = "ends_on" in body
     if new_role and ending:
-        body.errors["ends_on"] = _("Không đổi vai trò và cho thôi tham gia trong cùng một lần gửi.")
-    body.check()
+        raise ValidationError({"ends_on": _("Không đổi vai trò và cho thôi tham gia trong cùng một lần gửi.")})
+    # With a role change the decision named is the new seat's; the person's other details carry over.
+    decision = body.pop("appointed_by", None) if new_role else None
     seat, warnings = membership, []
-    if any(name in body.data for name in DETAILS):
+    if any(name in body for name in DETAILS):
+        fields = _details(body, membership, membership.role.value)
         warnings = services.update_member(membership, fields, expected_version=version, actor=current_user).warnings
         version = None  # checked once, on the first write
     if ending:
-        services.end_membership(membership, ends_on, expected_version=version)
+        services.end_membership(membership, body["ends_on"], expected_version=version)
     elif new_role:
         saved = services.change_role(
-            membership, role, changed_on, appointed_by=decision, expected_version=version, actor=current_user
+            membership,
+            role,
+            body.get("changed_on", local_today()),
+            appointed_by=decision,
+            expected_version=version,
+            actor=current_user,
         )
         seat, warnings = saved.row, warnings + saved.warnings
     elif version is not None:
         check_version(membership, version)
     db.session.commit()
-    return membership_json(seat) | {"warnings": warnings}
+    return With(seat, warnings=warnings)

@@ -9,7 +9,6 @@ from http import HTTPStatus
 from flask import current_app
 
 from tracker.api.fields import MAX_PER_PAGE
-from tracker.units.models import UnitKind
 
 
 def _ref(kind: str, name: str) -> dict:
@@ -57,76 +56,15 @@ def _list_of(item: str) -> dict:
     }
 
 
-_SCHEMAS = {
-    "Unit": {
-        "type": "object",
-        "required": ["id", "name", "kind", "parent_id", "merged_into_id", "version"],
-        "properties": {
-            "id": {"type": "integer"},
-            "code": {"type": ["string", "null"], "description": "Official code, unique when set."},
-            "name": {"type": "string"},
-            "kind": {"type": "string", "enum": [k.value for k in UnitKind]},
-            "parent_id": {"type": ["integer", "null"]},
-            "valid_from": _NULLABLE_DATE,
-            "valid_to": _NULLABLE_DATE,
-            "merged_into_id": {"type": ["integer", "null"]},
-            "is_current": {"type": "boolean", "description": "Not ended and not merged into another unit."},
-            "version": {"type": "integer"},
-        },
-    },
-    "UnitDetail": {
-        "allOf": [
-            _ref("schemas", "Unit"),
-            {
-                "type": "object",
-                "required": ["predecessor_ids"],
-                "properties": {
-                    "predecessor_ids": {
-                        "type": "array",
-                        "items": {"type": "integer"},
-                        "description": "Units merged into this one.",
-                    }
-                },
-            },
-        ]
-    },
-    "UnitList": _list_of("Unit"),
-}
-
-_PATHS = {
-    "/units": {
-        "get": {
-            "operationId": "list_units",
-            "summary": "Units in the user's scope",
-            "parameters": [
-                _query(
-                    "q",
-                    "Name, accent- and case-insensitive ('bai bong' finds 'Bãi Bông'), or exact code.",
-                    {"type": "string"},
-                ),
-                _query("kind", "Kind of unit.", {"type": "string", "enum": [k.value for k in UnitKind]}),
-                _query("parent_id", "Only the direct children of this unit.", {"type": "integer"}),
-                *_PAGING,
-            ],
-            "responses": {"200": _json(_ref("schemas", "UnitList"), "A page of units.")} | _errors(401, 422),
-        }
-    },
-    "/units/{unit_id}": {
-        "get": {
-            "operationId": "get_unit",
-            "summary": "One unit, with the ids of the units merged into it",
-            "parameters": [_path_id("unit_id", "Unit id.")],
-            "responses": {"200": _json(_ref("schemas", "UnitDetail"), "The unit.")} | _errors(401, 403, 404),
-        }
-    },
-}
+_SCHEMAS: dict = {}
+_PATHS: dict = {}
 
 # Area modules describe their own paths and schemas with the helpers above; imported here because they
 # import those helpers from this module.
-from tracker.api import openapi_boards, openapi_programs, openapi_public_services  # noqa: E402
+from tracker.api import openapi_programs, openapi_public_services, openapi_sites  # noqa: E402
 
-_PATHS |= openapi_programs.PATHS | openapi_boards.PATHS | openapi_public_services.PATHS
-_SCHEMAS |= openapi_programs.SCHEMAS
+_PATHS |= openapi_programs.PATHS | openapi_sites.PATHS | openapi_public_services.PATHS
+_SCHEMAS |= openapi_programs.SCHEMAS | openapi_sites.SCHEMAS
 
 # The unit summary's ended programs (past ends_on): listed apart, as the dashboard lists them, in none of its figures.
 _SUMMARY = _SCHEMAS["UnitSummary"]

@@ -29,10 +29,6 @@ def unit_json(unit: Unit) -> dict:
     }
 
 
-def unit_detail_json(unit: Unit) -> dict:
-    return unit_json(unit) | {"predecessor_ids": [p.id for p in unit.predecessors]}
-
-
 # --- programs, tasks, updates, unit summary: the derived figures come from tracker.programs.progress ---------
 
 
