@@ -61,10 +61,10 @@ _PATHS: dict = {}
 
 # Area modules describe their own paths and schemas with the helpers above; imported here because they
 # import those helpers from this module.
-from tracker.api import openapi_programs, openapi_public_services, openapi_sites  # noqa: E402
+from tracker.api import openapi_programs, openapi_public_services  # noqa: E402
 
-_PATHS |= openapi_programs.PATHS | openapi_sites.PATHS | openapi_public_services.PATHS
-_SCHEMAS |= openapi_programs.SCHEMAS | openapi_sites.SCHEMAS
+_PATHS |= openapi_programs.PATHS | openapi_public_services.PATHS
+_SCHEMAS |= openapi_programs.SCHEMAS
 
 # The unit summary's ended programs (past ends_on): listed apart, as the dashboard lists them, in none of its figures.
 _SUMMARY = _SCHEMAS["UnitSummary"]
