@@ -13,7 +13,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 
 from tracker import imports
 from tracker.errors import ValidationError
-from tracker.imports import Column, RowResult
+from tracker.imports import Column, RowResult, stashes
 
 COLUMNS = (
     Column("name", "Tên điểm", True, ("ten",), "Chợ Bãi Bông", 30, "Tên in trên áp phích."),
@@ -354,7 +354,7 @@ def test_a_stash_is_bound_to_its_user_and_kind(app):
 
 def test_stashes_older_than_a_day_expire_and_are_swept(app):
     old = imports.stash("test", 7, b"old", "a.csv")
-    folder = imports._stash_dir()
+    folder = stashes.folder()
     day_ago = time.time() - imports.STASH_SECONDS - 60
     for path in folder.glob(f"{old}.*"):
         os.utime(path, (day_ago, day_ago))

@@ -9,21 +9,30 @@
 
 Every CSV response has exactly one Content-Type, `text/csv; charset=utf-8`: it is given whole as the content type
 (a mimetype given to Werkzeug gains a second "; charset=utf-8").
+
+`attachment` names the download the way werkzeug's send_file does (RFC 6266 and 5987): the real name, accents and
+all, as `filename*=UTF-8''…`, and an ASCII `filename` for clients that read only that; no cache keeps it.
 """
 
 import codecs
 import csv
 import io
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
+from urllib.parse import quote
 
 from flask import Response, stream_with_context
 from openpyxl import Workbook
+from werkzeug.datastructures import Headers
+from werkzeug.http import quote_header_value
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+CONTENT_TYPES = {"xlsx": XLSX_MIMETYPE, "csv": CSV_CONTENT_TYPE}  # by extension
 CHUNK = 64 * 1024  # bytes sent at a time
 BATCH = 1000  # rows read from the database at a time
 
@@ -56,7 +65,37 @@ def xlsx_file(book: Workbook) -> IO[bytes]:
     return out
 
 
-def response(body: bytes | IO[bytes] | Iterator[bytes], content_type: str, headers: dict[str, str]) -> Response:
+def ascii_name(name: str) -> str:
+    """A file name in ASCII: accents taken off ("Điểm" gives "Diem"), what no header or file system takes (quotes,
+    slashes, control characters, other scripts) dropped; "download" when nothing is left of the name but its
+    extension."""
+    root, extension = os.path.splitext(name)
+    root, extension = _ascii(root).strip(" .-"), _ascii(extension)
+    return f"{root or 'download'}{extension}"
+
+
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d")).encode("ascii", "ignore").decode()
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "-", plain)
+
+
+def attachment(body: bytes | IO[bytes] | Iterator[bytes], content_type: str, name: str, fallback: str = "") -> Response:
+    """A download (`body` as `response` takes it) saved as `name`; `fallback` is the ASCII name for old clients
+    (by default `name` without its accents). Kept by no cache: an export holds what its user may read."""
+    plain = ascii_name(fallback or name)
+    # Always a quoted-string (werkzeug's dump_options_header leaves a token bare; clients and tests read quotes).
+    disposition = f"attachment; filename={quote_header_value(plain, allow_token=False)}"
+    if name != plain:
+        disposition += "; filename*=UTF-8''" + quote(name, safe="!#$&+-.^_`|~")  # RFC 5987 attr-chars, as send_file
+    headers = Headers()
+    headers.set("Content-Disposition", disposition)
+    headers.set("Cache-Control", "private, no-store")
+    return response(body, content_type, headers)
+
+
+def response(
+    body: bytes | IO[bytes] | Iterator[bytes], content_type: str, headers: dict[str, str] | Headers
+) -> Response:
     """A download: `body` is bytes, an open binary file (sent in chunks with its length, closed at the end) or a
     generator of chunks (run within this request's context as the response is sent)."""
     if isinstance(body, bytes):

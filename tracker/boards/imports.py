@@ -1,4 +1,4 @@
-"""Importing the members of one board from CSV or XLSX on the import engine (tracker.imports).
+"""Importing the members of one board from CSV or XLSX on the import engine (tracker.imports.engine).
 
 Each row seats a person through tracker.boards.services, so a row is refused for exactly what the member form
 refuses (a second head over the same period, an end before the start, an account out of scope…). Documents and
@@ -20,7 +20,7 @@ from tracker.documents.services import parse_reference
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import parse_day
-from tracker.imports import Column, RowResult
+from tracker.imports.engine import Column, RowResult
 from tracker.text import fold
 from tracker.units.services import subtree_select
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import audit, imports
+from tracker import audit, downloads, imports
 from tracker.auth.access import (
     EVERYONE,
     MANAGERS,
@@ -50,8 +50,6 @@ bp = Blueprint("boards", __name__, url_prefix="/boards")
 
 STALE_BOARD = _l("Ban này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
 STALE_MEMBER = _l("Thành viên này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
-IMPORT_TITLE = _l("Nhập thành viên từ tệp")
-TEMPLATE_NAME = "mau-nhap-thanh-vien"
 
 
 def _saved(saved, message: str, board: Board):
@@ -305,80 +303,44 @@ def member_role(membership_id: int):
 def export_xlsx(board_id: int):
     board = load_in_scope(Board, board_id)
     body = export.members_xlsx(board, services.members(board, "current", local_today()))
-    return imports.download(body, "xlsx", f"danh-sach-thanh-vien-ban-{board.id}")
+    return downloads.attachment(body, downloads.XLSX_MIMETYPE, f"danh-sach-thanh-vien-ban-{board.id}.xlsx")
 
 
-def _upload_page(board: Board, form: imports.UploadForm, status: int = 200):
-    templates = {fmt: url_for("boards.import_template", fmt=fmt) for fmt in ("xlsx", "csv")}
-    back = url_for("boards.show", board_id=board.id)
-    page = render_template(
-        "imports/upload.html", form=form, title=IMPORT_TITLE, columns=COLUMNS, templates=templates, back_url=back
-    )
-    return page, status
+class MemberImportFlow(imports.ImportFlow):
+    """The members of one board, added from a file (a seat per row; a row never ends or changes a seat)."""
+
+    kind = MemberImport.kind
+    columns = COLUMNS
+    title = _l("Nhập thành viên từ tệp")
+    sheet = _l("Thành viên")
+    template_name = "mau-nhap-thanh-vien"
+    endpoint = "boards.import_"
+
+    def __init__(self, board_id: int | None = None):
+        super().__init__(board_id=board_id)
+        self.board = load_in_scope(Board, board_id, manage=True)
+
+    def options(self, form: imports.UploadForm) -> dict:
+        return {"board_id": self.board.id}
+
+    def importer(self, options: dict) -> MemberImport:
+        if options.get("board_id") != self.board.id:
+            raise ValidationError({"file": _("Tệp này được tải lên cho một Ban khác.")})
+        return MemberImport(self.board, current_user)
+
+    def context(self, importer: MemberImport | None) -> str:
+        return _("Thêm vào: %(board)s (%(unit)s)", board=self.board.name, unit=self.board.unit.name)
+
+    def back_url(self) -> str:
+        return url_for("boards.show", board_id=self.board.id)
+
+    def done(self, importer: MemberImport, counts: dict[str, int], result: imports.Preview):
+        board = self.board
+        flash(_("Đã thêm %(n)s thành viên vào %(board)s.", n=number(counts[imports.NEW]), board=board.name), "success")
+        for row in result.rows:
+            for warning in row.warnings:
+                flash(_("Dòng %(n)d: %(msg)s", n=row.number, msg=warning), "warning")
+        return redirect(url_for("boards.show", board_id=board.id))
 
 
-def _preview_page(board: Board, result: imports.Preview, token: str | None, status: int):
-    page = render_template(
-        "imports/preview.html",
-        title=IMPORT_TITLE,
-        result=result,
-        token=token,
-        confirm_url=url_for("boards.import_confirm", board_id=board.id),
-        again_url=url_for("boards.import_upload", board_id=board.id),
-        back_url=url_for("boards.show", board_id=board.id),
-        context=_("Thêm vào: %(board)s (%(unit)s)", board=board.name, unit=board.unit.name),
-    )
-    return page, status
-
-
-@bp.route("/<int:board_id>/import", methods=["GET", "POST"])
-@allow(MANAGERS)
-def import_upload(board_id: int):
-    board = load_in_scope(Board, board_id, manage=True)
-    form = imports.UploadForm()
-    if not form.validate_on_submit():
-        return _upload_page(board, form, 400 if form.is_submitted() else 200)
-    data, filename = form.file.data.read(), form.file.data.filename or ""
-    result = imports.preview(MemberImport(board, current_user), data, filename)
-    if result.fatal:
-        form.file.errors = result.fatal
-        return _upload_page(board, form, 400)
-    token = None
-    if result.ok:
-        token = imports.stash(MemberImport.kind, current_user.id, data, filename, {"board_id": board.id})
-    return _preview_page(board, result, token, 200 if result.ok else 400)
-
-
-@bp.post("/<int:board_id>/import/confirm")
-@allow(MANAGERS)
-def import_confirm(board_id: int):
-    board = load_in_scope(Board, board_id, manage=True)
-    token = request.form.get("token", "")
-    stashed = imports.load_stash(MemberImport.kind, token, current_user.id)
-    if stashed.options.get("board_id") != board.id:
-        other = imports.Preview(COLUMNS, fatal=[_("Tệp này được tải lên cho một Ban khác.")])
-        return _preview_page(board, other, None, 409)
-    importer = MemberImport(board, current_user)
-    result = imports.preview(importer, stashed.data, stashed.filename)
-    try:
-        if not result.ok:
-            raise ValidationError(_("Dữ liệu đã thay đổi kể từ lúc xem trước: chưa nhập dòng nào."))
-        counts = imports.apply(importer, result)
-        db.session.commit()
-    except ValidationError as exc:
-        db.session.rollback()
-        result.fatal = list(exc.fields.values())
-        return _preview_page(board, result, None, 409)
-    imports.discard(token)
-    flash(_("Đã thêm %(n)s thành viên vào %(board)s.", n=number(counts[imports.NEW]), board=board.name), "success")
-    for row in result.rows:
-        for warning in row.warnings:
-            flash(_("Dòng %(n)d: %(msg)s", n=row.number, msg=warning), "warning")
-    return redirect(url_for("boards.show", board_id=board.id))
-
-
-@bp.get("/import/template.<any(xlsx, csv):fmt>")
-@allow(EVERYONE)
-def import_template(fmt: str):
-    body = imports.template_xlsx(COLUMNS, _("Thành viên")) if fmt == "xlsx" else imports.template_csv(COLUMNS)
-    return imports.download(body, fmt, TEMPLATE_NAME)
+imports.add_routes(bp, MemberImportFlow, "/<int:board_id>/import", MANAGERS, "/import/template.<any(xlsx, csv):fmt>")

@@ -1,4 +1,4 @@
-"""Importing online public services from CSV or XLSX on the import engine (tracker.imports).
+"""Importing online public services from CSV or XLSX on the import engine (tracker.imports.engine).
 
 The columns follow the statistics the Cổng Dịch vụ công quốc gia exports per procedure ("Mã thủ tục", "Tên thủ
 tục", "Lĩnh vực", "Mức độ", "Tổng số hồ sơ", "Hồ sơ trực tuyến"), plus the period the records belong to. A row
@@ -19,7 +19,7 @@ from tracker.auth.models import User
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import parse_day
-from tracker.imports import UPDATE, Column, RowResult
+from tracker.imports.engine import UPDATE, Column, RowResult
 from tracker.numbers import parse_typed
 from tracker.public_services import services
 from tracker.public_services.models import PublicService, ServicePeriod

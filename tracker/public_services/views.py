@@ -51,8 +51,6 @@ bp = Blueprint("public_services", __name__, url_prefix="/services")
 
 STALE = _l("Thủ tục này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
 STALE_PERIOD = _l("Số liệu kỳ này vừa được người khác sửa. Hãy tải lại trang để xem bản mới nhất rồi làm lại.")
-IMPORT_TITLE = _l("Nhập dịch vụ công từ tệp")
-TEMPLATE_NAME = "mau-nhap-dich-vu-cong"
 
 
 @bp.context_processor
@@ -289,8 +287,7 @@ def report_xlsx():
         return render_template("public_services/report.html", form=form, report=None), max(status, 400)
     body = report.to_xlsx(found, local_today())
     name = f"bao-cao-dich-vu-cong-{found.unit.code or found.unit.id}.xlsx"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
-    return downloads.response(body, downloads.XLSX_MIMETYPE, headers)
+    return downloads.attachment(body, downloads.XLSX_MIMETYPE, name)
 
 
 # --- importing from the national portal's statistics -----------------------------------------------------------
@@ -306,84 +303,45 @@ def _import_unit(ref: str) -> Unit | None:
     return unit
 
 
-def _upload_page(form: ServiceImportForm, status: int = 200):
-    templates = {fmt: url_for("public_services.import_template", fmt=fmt) for fmt in ("xlsx", "csv")}
-    back = url_for("public_services.index")
-    page = render_template(
-        "imports/upload.html", form=form, title=IMPORT_TITLE, columns=COLUMNS, templates=templates, back_url=back
-    )
-    return page, status
+class ServiceImportFlow(imports.ImportFlow):
+    kind = ServiceImport.kind
+    columns = COLUMNS
+    title = _l("Nhập dịch vụ công từ tệp")
+    sheet = _l("Dịch vụ công")
+    template_name = "mau-nhap-dich-vu-cong"
+    endpoint = "public_services.import_"
+    form_class = ServiceImportForm
+
+    def form(self) -> ServiceImportForm:
+        return ServiceImportForm(unit=unit_ref(current_user.unit) if current_user.unit else "")
+
+    def options(self, form: ServiceImportForm) -> dict:
+        period = (form.period_start.data, form.period_end.data)
+        return {"unit": form.unit.data or "", "period": [d.isoformat() if d else "" for d in period]}
+
+    def importer(self, options: dict) -> ServiceImport:
+        period = tuple(date.fromisoformat(d) if d else None for d in options.get("period", ("", "")))
+        return ServiceImport(current_user, _import_unit(options.get("unit", "")), period, local_today())
+
+    def context(self, importer: ServiceImport | None) -> str:
+        unit = importer.unit if importer else None
+        return _("Đơn vị mặc định: %(name)s", name=unit.name) if unit else ""
+
+    def back_url(self) -> str:
+        return url_for("public_services.index")
+
+    def done(self, importer: ServiceImport, counts: dict[str, int], result: imports.Preview):
+        new, updated, unit = counts[imports.NEW], counts[imports.UPDATE], importer.unit
+        flash(
+            _(
+                "Đã nhập %(n)s thủ tục (%(new)s thủ tục mới, %(updated)s thủ tục cập nhật).",
+                n=number(new + updated),
+                new=number(new),
+                updated=number(updated),
+            ),
+            "success",
+        )
+        return redirect(url_for("public_services.index", unit=unit_ref(unit) if unit else None))
 
 
-def _preview_page(result: imports.Preview, token: str | None, unit: Unit | None, status: int):
-    page = render_template(
-        "imports/preview.html",
-        title=IMPORT_TITLE,
-        result=result,
-        token=token,
-        confirm_url=url_for("public_services.import_confirm"),
-        again_url=url_for("public_services.import_upload"),
-        back_url=url_for("public_services.index"),
-        context=_("Đơn vị mặc định: %(name)s", name=unit.name) if unit else "",
-    )
-    return page, status
-
-
-def _importer(options: dict) -> ServiceImport:
-    """The import the upload form (or the options kept with an upload) asks for."""
-    period = tuple(date.fromisoformat(d) if d else None for d in options.get("period", ("", "")))
-    return ServiceImport(current_user, _import_unit(options.get("unit", "")), period, local_today())
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@allow(MANAGERS)
-def import_upload():
-    form = ServiceImportForm(unit=unit_ref(current_user.unit) if current_user.unit else "")
-    if not form.validate_on_submit():
-        return _upload_page(form, 400 if form.is_submitted() else 200)
-    options = {
-        "unit": form.unit.data or "",
-        "period": [d.isoformat() if d else "" for d in (form.period_start.data, form.period_end.data)],
-    }
-    try:
-        importer = _importer(options)
-    except ValidationError as exc:
-        form.unit.errors = list(exc.fields.values())
-        return _upload_page(form, 400)
-    result, token = imports.preview_upload(importer, ServiceImport.kind, current_user.id, form.file.data, options)
-    if result.fatal:
-        form.file.errors = result.fatal
-        return _upload_page(form, 400)
-    return _preview_page(result, token, importer.unit, 200 if result.ok else 400)
-
-
-@bp.post("/import/confirm")
-@allow(MANAGERS)
-def import_confirm():
-    token = request.form.get("token", "")
-    result, counts, importer = imports.confirm_stash(ServiceImport.kind, token, current_user.id, _importer)
-    unit = importer.unit if importer is not None else None
-    if counts is None:
-        db.session.rollback()
-        if result.rows and not result.fatal:
-            flash(_("Dữ liệu đã thay đổi kể từ lúc xem trước: chưa nhập dòng nào. Hãy xem các lỗi dưới đây."), "error")
-        return _preview_page(result, None, unit, 409)
-    db.session.commit()
-    imports.discard(token)
-    flash(
-        _(
-            "Đã nhập %(n)s thủ tục (%(new)s thủ tục mới, %(updated)s thủ tục cập nhật).",
-            n=number(counts[imports.NEW] + counts[imports.UPDATE]),
-            new=number(counts[imports.NEW]),
-            updated=number(counts[imports.UPDATE]),
-        ),
-        "success",
-    )
-    return redirect(url_for("public_services.index", unit=unit_ref(unit)) if unit else url_for("public_services.index"))
-
-
-@bp.get("/import/template.<any(xlsx, csv):fmt>")
-@allow(EVERYONE)
-def import_template(fmt: str):
-    body = imports.template_xlsx(COLUMNS, _("Dịch vụ công")) if fmt == "xlsx" else imports.template_csv(COLUMNS)
-    return imports.download(body, fmt, TEMPLATE_NAME)
+imports.add_routes(bp, ServiceImportFlow, "/import", MANAGERS)

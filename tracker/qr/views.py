@@ -12,11 +12,12 @@ import re
 from collections.abc import Sequence
 from typing import NoReturn
 
-from flask import Blueprint, Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
+from tracker import downloads
 from tracker.auth.access import (
     EVERYONE,
     STAFF,
@@ -128,8 +129,8 @@ def _reference(value: str | None) -> str | None:
 
 
 def pdf_response(body, filename: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
-    return Response(body, mimetype="application/pdf", headers=headers)
+    """A PDF download: `body` is bytes or a generator of chunks (run within the request's context)."""
+    return downloads.attachment(body, "application/pdf", filename)
 
 
 def _refuse_retired(name: str) -> NoReturn:
@@ -243,4 +244,4 @@ def streamed_posters(ids: Sequence[int], layout: str, reference: str | None, fil
         db.session.commit()
 
     db.session.commit()  # the checks' transaction (a POST's writing one on SQLite) ends before the stream
-    return pdf_response(stream_with_context(then_mark_printed()), filename)
+    return pdf_response(then_mark_printed(), filename)

@@ -1,7 +1,6 @@
 """Downloads of a program's progress report: XLSX and CSV, for anyone who may read the program."""
 
 import re
-from urllib.parse import quote
 
 from flask import Blueprint, Response
 
@@ -12,6 +11,7 @@ from tracker.reports import export
 from tracker.text import slug
 
 bp = Blueprint("reports", __name__)
+
 
 def _program(program_id: int) -> Program:
     return load_in_scope(Program, program_id)  # 404 for an id past what the database holds, too (db.get_row)
@@ -26,9 +26,7 @@ def filenames(program: Program, extension: str) -> tuple[str, str]:
 
 def _download(body, content_type: str, program: Program, extension: str) -> Response:
     ascii_name, real = filenames(program, extension)
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(real, safe='')}"
-    headers = {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
-    return downloads.response(body, content_type, headers)
+    return downloads.attachment(body, content_type, real, fallback=ascii_name)
 
 
 @bp.get("/programs/<int:program_id>/export.xlsx")

@@ -1,4 +1,4 @@
-"""Importing sites (điểm QR) from CSV or XLSX on the import engine (tracker.imports).
+"""Importing sites (điểm QR) from CSV or XLSX on the import engine (tracker.imports.engine).
 
 A row registers a new site, or, when its "Mã QR" is the code of a site of the same unit, updates that site.
 Checks are done for the whole file with a handful of queries (units, codes, same-name sites), so a file of
@@ -17,7 +17,7 @@ from tracker.auth.models import User
 from tracker.db import MAX_ID
 from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.imports import UPDATE, Column, RowResult
+from tracker.imports.engine import UPDATE, Column, RowResult
 from tracker.sites.codes import grouped, normalize
 from tracker.sites.models import Site, SiteKind, SiteStatus
 from tracker.sites.services import SiteFields, check_fields, create_site, unique_codes, update_site

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import audit, imports
+from tracker import audit, downloads
 from tracker.auth.access import (
     EVERYONE,
     MANAGERS,
@@ -159,7 +159,7 @@ def export(fmt: str):
     today = local_today()
     stmt = _search(form, unit_ids, today)
     body = site_export.xlsx_file(stmt, today) if fmt == "xlsx" else site_export.csv_chunks(stmt, today)
-    return imports.download(body, fmt, site_export.file_name(unit, today))
+    return downloads.attachment(body, downloads.CONTENT_TYPES[fmt], f"{site_export.file_name(unit, today)}.{fmt}")
 
 
 # --- register and edit -------------------------------------------------------------------------------
