@@ -437,7 +437,8 @@ def test_the_unit_summary_lists_ended_programs_apart_as_documented(client, users
     ward_summary = client.get(f"/api/v1/units/{ward.id}/summary", headers=bearer(users["viewer"])).json
     assert [p["id"] for p in ward_summary["programs"]] == [current.id]
 
-    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["UnitSummary"]
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    schema = schemas["UnitSummary"]
     assert set(summary) <= set(schema["properties"]) and set(schema["required"]) <= set(summary)
-    item = schema["properties"]["ended_programs"]["items"]
+    item = schemas[schema["properties"]["ended_programs"]["items"]["$ref"].rsplit("/", 1)[1]]
     assert set(item["required"]) == set(item["properties"]) == set(summary["ended_programs"][0])

@@ -4,6 +4,7 @@ query strings whose fields speak Vietnamese and name the field, and pages of a r
 import decimal
 import re
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from datetime import date
 
 import marshmallow as ma
@@ -11,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from tracker.db import MAX_ID, get_row
+from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.forms import day_problem
 from tracker.numbers import parse_plain
@@ -403,3 +405,47 @@ class IdList(_Named, ma.fields.List):
 
     def invalid(self) -> str:
         return str(self.not_list or _("Trường “%(name)s” phải là danh sách id, không rỗng.", name=self.label))
+
+
+# --- responses read from derived objects (added with programs and tasks) ----------------------------------------
+
+
+class NestedFrom(ma.fields.Nested):
+    """A nested object computed from the object dumped, `read(obj)`: a state's figures side by side under one key
+    (`read=lambda state: state`), or a method's answer (`read=lambda state: state.explain()`)."""
+
+    def __init__(self, nested, *, read: Callable, **kwargs):
+        super().__init__(nested, dump_only=True, **kwargs)
+        self.read = read
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return self._serialize(self.read(obj), attr, obj, **kwargs)
+
+
+class With:
+    """`base` answered with a few more attributes: With(state, warnings=saved.warnings) dumps as the state plus its
+    warnings, for a response schema that adds to what a row or a state has."""
+
+    def __init__(self, base, **more):
+        self._base = base
+        self.__dict__.update(more)
+
+    def __getattr__(self, name: str):
+        return getattr(self._base, name)
+
+
+@contextmanager
+def named_as(body: type[Body]):
+    """Re-raise a service's ValidationError with the names of `body`'s fields: a field the body loads under the
+    service's name (`attribute="parent"` for parent_id, "reason" for lifecycle_reason) is named as it was sent."""
+    names = {
+        field.attribute: field.data_key or name
+        for name, field in body._declared_fields.items()
+        if field.attribute and field.attribute != (field.data_key or name)
+    }
+    try:
+        yield
+    except ValidationError as exc:
+        if not names.keys() & exc.fields.keys():
+            raise
+        raise ValidationError({names.get(key, key): value for key, value in exc.fields.items()}) from None

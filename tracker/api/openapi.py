@@ -61,41 +61,9 @@ _PATHS: dict = {}
 
 # Area modules describe their own paths and schemas with the helpers above; imported here because they
 # import those helpers from this module.
-from tracker.api import openapi_programs, openapi_public_services  # noqa: E402
+from tracker.api import openapi_public_services  # noqa: E402
 
-_PATHS |= openapi_programs.PATHS | openapi_public_services.PATHS
-_SCHEMAS |= openapi_programs.SCHEMAS
-
-# The unit summary's ended programs (past ends_on): listed apart, as the dashboard lists them, in none of its figures.
-_SUMMARY = _SCHEMAS["UnitSummary"]
-_SCHEMAS["UnitSummary"] = _SUMMARY | {
-    "required": [*_SUMMARY["required"], "ended_programs"],
-    "properties": _SUMMARY["properties"]
-    | {
-        "ended_programs": {
-            "type": "array",
-            "description": "Programs of the unit and its subordinates past their end date, the latest to end first. "
-            "They keep their final figures (read as of their close) and count in none of the summary's figures, "
-            "lists or counts, which are those of the current programs.",
-            "items": {
-                "type": "object",
-                "required": ["id", "unit_id", "title", "ends_on", "progress"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "unit_id": {"type": "integer"},
-                    "title": {"type": "string"},
-                    "ends_on": {"type": "string", "format": "date"},
-                    "progress": {
-                        "type": ["number", "null"],
-                        "minimum": 0,
-                        "maximum": 1,
-                        "description": "Final progress: the weighted mean of its top-level tasks at its close.",
-                    },
-                },
-            },
-        }
-    },
-}
+_PATHS |= openapi_public_services.PATHS
 
 # What every operation may answer besides its own: writes are limited and take JSON only (tracker.extensions'
 # API_WRITE_LIMIT, api.helpers.json_object), a poster counts against HEAVY_LIMIT, and any of them may meet the

@@ -1,166 +1,360 @@
-"""/api/v1 programs and the unit summary: the figures come from tracker.programs.progress, writes from its services."""
+"""/api/v1 programs and the unit summary: the figures come from tracker.programs.progress and .summary, writes from
+its services. The responses dump the derived states (ProgramState, UnitSummary) themselves."""
 
+import marshmallow as ma
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker.api.bodies import Body
-from tracker.api.helpers import body_unit, json_object, listed_units, page_of, paging, query_choice, query_int
-from tracker.api.schemas import iso, program_detail_json, program_json, ratio, unit_summary_json
+from tracker.api.contract import LOCATION
+from tracker.api.fields import (
+    Body,
+    Boolean,
+    Day,
+    DecimalText,
+    Integer,
+    NestedFrom,
+    Paged,
+    QueryChoice,
+    QueryInt,
+    RowRef,
+    Text,
+    UnitRef,
+    With,
+    echoes,
+    page,
+    page_schema,
+)
+from tracker.api.helpers import get_or_404, listed_units
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
-from tracker.db import get_row, local_today
+from tracker.db import local_today
 from tracker.documents.models import Document
-from tracker.errors import ValidationError, abort_with
+from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.programs import services
 from tracker.programs.models import Program
 from tracker.programs.progress import ProgramState, evaluate, evaluate_program
+from tracker.programs.rules import Status
 from tracker.programs.summary import summarize_unit
 from tracker.units.models import Unit
 
-FIELDS = ("unit_id", "title", "basis_document_id", "starts_on", "ends_on", "is_public")
-READ_ONLY = (
-    "id",
-    "progress",
-    "completion",
-    "on_time",
-    "status_counts",
-    "task_count",
-    "figures",
-    "created_at",
-    "updated_at",
-)
+NEED_UNIT = _l("Hãy chọn đơn vị có chương trình, kế hoạch (unit_id).")
+NEED_TITLE = _l("Hãy nhập tên chương trình, kế hoạch.")
+NEED_VERSION = _l("Hãy gửi kèm phiên bản (version) của chương trình đã đọc, để không ghi đè thay đổi của người khác.")
+NO_DOCUMENT = _l("Không có văn bản nào có id %(id)s trong phạm vi của bạn.")
 ARCHIVED = ("false", "true", "all")
 
 
-def _required() -> dict[str, str]:
-    return {
-        "unit_id": _("Hãy chọn đơn vị có chương trình, kế hoạch (unit_id)."),
-        "title": _("Hãy nhập tên chương trình, kế hoạch."),
-        "version": _(
-            "Hãy gửi kèm phiên bản (version) của chương trình đã đọc, để không ghi đè thay đổi của người khác."
-        ),
-    }
+def ratio(description: str, **kwargs) -> ma.fields.Float:
+    """A share as a JSON number, 1 = 100% (null when nothing counts)."""
+    return ma.fields.Float(allow_none=True, metadata={"minimum": 0, "maximum": 1, "description": description}, **kwargs)
 
 
-def load_program(program_id: int) -> Program:
-    program = get_row(Program, program_id)
-    if program is None:
-        abort_with(404, _("Không có chương trình nào có id %(id)d.", id=program_id))
-    return program
+# --- figures: a percentage that explains itself -----------------------------------------------------------------
 
 
-def _basis(body: Body, current: Document | None = None) -> Document | None:
-    return body.row(
-        "basis_document_id", Document, _("Không có văn bản nào có id %(id)s trong phạm vi của bạn."), current
+class FigureItemSchema(ma.Schema):
+    label = ma.fields.String(required=True)
+    value = ma.fields.Float(required=True, allow_none=True)
+    weight = DecimalText(required=True, allow_none=True)
+    excluded = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "Why it was left out, if it was."}
     )
 
 
-@bp.get("/units/<int:unit_id>/summary")
-@allow(EVERYONE)
-def unit_summary(unit_id: int):
-    unit = get_row(Unit, unit_id)
-    if unit is None:
-        abort_with(404, _("Không có đơn vị nào có id %(id)d.", id=unit_id))
-    check_scope(unit.id)
-    today = local_today()
-    summary = summarize_unit(unit.id, today)
-    return unit_summary_json(summary, today) | {"ended_programs": _ended_json(summary.ended)}
+class FigureSchema(ma.Schema):
+    """A percentage that explains itself: its formula and the items behind it."""
+
+    value = ratio("A share: 1 = 100%.", required=True)
+    formula = ma.fields.String(required=True, metadata={"description": "Vietnamese."})
+    items = ma.fields.List(ma.fields.Nested(FigureItemSchema), required=True)
 
 
-def _ended_json(ended: list[ProgramState]) -> list[dict]:
-    """Programs past their end in the unit's subtree, as the dashboard lists them apart: the latest to end first,
-    each with its final progress (read as of its close); no roll-up of the summary counts them."""
-    ended = sorted(ended, key=lambda s: (-s.program.ends_on.toordinal(), s.program.title, s.program.id))
-    return [
-        {
-            "id": s.program.id,
-            "unit_id": s.program.unit_id,
-            "title": s.program.title,
-            "ends_on": iso(s.program.ends_on),
-            "progress": ratio(s.progress.value),
-        }
-        for s in ended
-    ]
+_BY_STATUS = {s.value: ma.fields.Integer(required=True, validate=ma.validate.Range(min=0)) for s in Status}
+
+
+class StatusCountsSchema(ma.Schema.from_dict(_BY_STATUS)):
+    """Top-level tasks by status (every status present, zeros included)."""
+
+    @ma.pre_dump
+    def _every_status(self, counts: dict[Status, int], **kwargs) -> dict[str, int]:
+        return {s.value: counts.get(s, 0) for s in Status}
+
+
+# --- programs ---------------------------------------------------------------------------------------------------
+
+
+class ProgramSchema(ma.Schema):
+    """A program (a ProgramState) with its progress."""
+
+    id = ma.fields.Integer(required=True, dump_only=True, attribute="program.id")
+    unit_id = ma.fields.Integer(required=True, attribute="program.unit_id")
+    title = ma.fields.String(required=True, attribute="program.title")
+    basis_document_id = ma.fields.Integer(
+        allow_none=True, attribute="program.basis_document_id", metadata={"description": "A document in scope."}
+    )
+    starts_on = ma.fields.Date(allow_none=True, attribute="program.starts_on")
+    ends_on = ma.fields.Date(allow_none=True, attribute="program.ends_on")
+    is_public = ma.fields.Boolean(
+        attribute="program.is_public", metadata={"description": "Shown on the public progress page."}
+    )
+    is_archived = ma.fields.Boolean(
+        attribute="program.is_archived", metadata={"description": "Hidden from dashboards and roll-ups."}
+    )
+    progress = ratio(
+        "Weighted mean of the active top-level tasks.", required=True, dump_only=True, attribute="progress.value"
+    )
+    completion = ratio("Tasks due that are completed.", required=True, dump_only=True, attribute="completion.value")
+    on_time = ratio("Completed on time ÷ completed.", required=True, dump_only=True, attribute="on_time.value")
+    status_counts = ma.fields.Nested(StatusCountsSchema, dump_only=True)
+    task_count = ma.fields.Function(
+        lambda state: len(state.tasks), dump_only=True, metadata={"type": "integer", "minimum": 0}
+    )
+    version = ma.fields.Integer(required=True, dump_only=True, attribute="program.version")
+    created_at = ma.fields.DateTime(dump_only=True, attribute="program.created_at")
+    updated_at = ma.fields.DateTime(dump_only=True, attribute="program.updated_at")
+
+
+class ProgramFiguresSchema(ma.Schema):
+    progress = ma.fields.Nested(FigureSchema, required=True)
+    completion = ma.fields.Nested(FigureSchema, required=True)
+    on_time = ma.fields.Nested(FigureSchema, required=True)
+
+
+class ProgramDetailSchema(ProgramSchema):
+    figures = NestedFrom(ProgramFiguresSchema, read=lambda state: state, required=True)
+
+
+ProgramListSchema = page_schema(ProgramSchema)
+
+
+class ProgramQuery(Paged):
+    unit_id = QueryInt(metadata={"description": "Programs of this unit, its subordinates and predecessors."})
+    archived = QueryChoice(
+        ARCHIVED,
+        normalise=str.lower,
+        metadata={
+            "description": "Archived programs: left out (false, the default), only them (true), or both (all).",
+            "default": "false",
+        },
+    )
+
+
+@echoes(ProgramDetailSchema)
+class ProgramCreate(Body):
+    unit_id = UnitRef(required=True, needed=NEED_UNIT, attribute="unit", check=check_manage)
+    title = Text(required=True, needed=NEED_TITLE)
+    basis_document_id = RowRef(
+        Document,
+        not_found=NO_DOCUMENT,
+        allow_none=True,
+        attribute="basis_document",
+        metadata={"description": "A document in the user's scope."},
+    )
+    starts_on = Day(allow_none=True)
+    ends_on = Day(allow_none=True)
+    is_public = Boolean(metadata={"description": "Shown on the public progress page."})
+
+
+@echoes(ProgramDetailSchema)
+class ProgramPatch(Body):
+    version = Integer(
+        required=True, needed=NEED_VERSION, metadata={"description": "The `version` last read; a stale one gives 409."}
+    )
+    title = Text(needed=NEED_TITLE)
+    basis_document_id = ProgramCreate._declared_fields["basis_document_id"]
+    starts_on = Day(allow_none=True)
+    ends_on = Day(allow_none=True)
+    is_public = Boolean(metadata={"description": "Shown on the public progress page."})
+    is_archived = Boolean(metadata={"description": "Hidden from dashboards and roll-ups."})
+    unit_id = Integer(allow_none=True, metadata={"description": "May only repeat the current unit."})
+
+
+def load_program(program_id: int) -> Program:
+    return get_or_404(Program, program_id, _("Không có chương trình nào có id %(id)d.", id=program_id))
 
 
 @bp.get("/programs")
 @allow(EVERYONE)
-def list_programs():
-    errors: dict[str, str] = {}
-    unit_id = query_int("unit_id", errors)
-    archived = query_choice("archived", ARCHIVED, errors, normalise=str.lower) or "false"
-    page, per_page = paging(errors)
-    if errors:
-        raise ValidationError(errors)
-    unit_ids = listed_units(unit_id)
+@bp.arguments(ProgramQuery, location="query")
+@bp.response(200, ProgramListSchema, description="A page of programs.")
+@bp.refuses(401, 403)
+def list_programs(args: dict):
+    """Programs in the user's scope, with their progress; newest period first"""
+    unit_ids = listed_units(args.get("unit_id"))
     stmt = select(Program)
     if unit_ids is not None:
         stmt = stmt.where(Program.unit_id.in_(unit_ids))
+    archived = args.get("archived", "false")
     if archived != "all":
         stmt = stmt.where(Program.is_archived.is_(archived == "true"))
-    stmt = stmt.order_by(Program.starts_on.desc().nulls_last(), Program.id)
-    listing = page_of(stmt, page, per_page, lambda program: program)
+    listing = page(stmt.order_by(Program.starts_on.desc().nulls_last(), Program.id), args)
     states = evaluate(listing["items"])  # the whole page at once: a fixed number of queries
-    listing["items"] = [program_json(states[p.id]) for p in listing["items"]]
-    return listing
+    return listing | {"items": [states[p.id] for p in listing["items"]]}
 
 
 @bp.post("/programs")
 @allow(MANAGERS)
-def create_program():
-    body = Body(json_object(), FIELDS, READ_ONLY + ("version", "is_archived"))
-    need = _required()
-    unit = body_unit(body, need["unit_id"])
-    title = body.text("title", need["title"])
-    basis = _basis(body)
-    starts_on, ends_on = body.date("starts_on"), body.date("ends_on")
-    is_public = body.boolean("is_public", default=False)
-    body.check()
+@bp.arguments(ProgramCreate)
+@bp.response(201, ProgramDetailSchema, description="Created; Location names the new program.", headers=LOCATION)
+@bp.refuses(400, 401, 403)
+def create_program(body: dict):
+    """Create a program (managers, in scope)"""
     program = services.create_program(
-        unit, title, basis_document=basis, starts_on=starts_on, ends_on=ends_on, is_public=is_public
+        body["unit"],
+        body["title"],
+        basis_document=body.get("basis_document"),
+        starts_on=body.get("starts_on"),
+        ends_on=body.get("ends_on"),
+        is_public=body.get("is_public", False),
     )
     db.session.commit()
-    location = url_for("api.get_program", program_id=program.id)
-    return program_detail_json(evaluate_program(program)), 201, {"Location": location}
+    return evaluate_program(program), {"Location": url_for("api.get_program", program_id=program.id)}
 
 
 @bp.get("/programs/<int:program_id>")
 @allow(EVERYONE)
+@bp.response(200, ProgramDetailSchema, description="The program.")
+@bp.refuses(401, 403, 404)
 def get_program(program_id: int):
+    """One program, with its figures explained"""
     program = load_program(program_id)
     check_scope(program.unit_id)
-    return program_detail_json(evaluate_program(program))
+    return evaluate_program(program)
 
 
 @bp.patch("/programs/<int:program_id>")
 @allow(MANAGERS)
-def update_program(program_id: int):
+@bp.arguments(
+    ProgramPatch,
+    description="Fields left out keep their value; read-only fields of Program are accepted and ignored.",
+)
+@bp.response(200, ProgramDetailSchema, description="The program as saved.")
+@bp.refuses(400, 401, 403, 404, 409)
+def update_program(body: dict, program_id: int):
+    """Edit or archive a program (managers, in scope); needs the version last read"""
     program = load_program(program_id)
     check_manage(program.unit_id)
-    body = Body(json_object(), FIELDS + ("is_archived", "version"), READ_ONLY)
-    need = _required()
-    version = body.integer("version", need["version"])
-    unit_id = body.integer("unit_id", default=program.unit_id)
-    if unit_id is not None and unit_id != program.unit_id:
-        body.errors["unit_id"] = _("Không thể chuyển chương trình sang đơn vị khác; hãy tạo chương trình mới.")
-    title = body.text("title", need["title"], default=program.title)
-    basis = _basis(body, current=program.basis_document)
-    starts_on = body.date("starts_on", default=program.starts_on)
-    ends_on = body.date("ends_on", default=program.ends_on)
-    is_public = body.boolean("is_public", default=program.is_public)
-    is_archived = body.boolean("is_archived", default=program.is_archived)
-    body.check()
+    if body.get("unit_id") not in (None, program.unit_id):
+        raise ValidationError(
+            {"unit_id": _("Không thể chuyển chương trình sang đơn vị khác; hãy tạo chương trình mới.")}
+        )
     services.update_program(
         program,
-        expected_version=version,
-        title=title,
-        basis_document=basis,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        is_public=is_public,
-        is_archived=is_archived,
+        expected_version=body["version"],
+        title=body.get("title", program.title),
+        basis_document=body.get("basis_document", program.basis_document),
+        starts_on=body.get("starts_on", program.starts_on),
+        ends_on=body.get("ends_on", program.ends_on),
+        is_public=body.get("is_public", program.is_public),
+        is_archived=body.get("is_archived", program.is_archived),
     )
     db.session.commit()
-    return program_detail_json(evaluate_program(program))
+    return evaluate_program(program)
+
+
+# --- the unit summary -------------------------------------------------------------------------------------------
+
+
+class SummaryProgramSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, attribute="program.id")
+    title = ma.fields.String(required=True, attribute="program.title")
+    progress = ratio("A share: 1 = 100%.", required=True, attribute="progress.value")
+
+
+class SummaryUnitSchema(ma.Schema):
+    rank = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    code = ma.fields.String(required=True, allow_none=True)
+    overall = ratio("A share: 1 = 100%.", required=True, attribute="overall.value")
+    programs = ma.fields.Integer(required=True, metadata={"description": "Its current programs and its subordinates'."})
+
+
+def _count(name: str) -> ma.fields.Function:
+    return ma.fields.Function(
+        lambda summary: len(getattr(summary, name)), required=True, metadata={"type": "integer", "minimum": 0}
+    )
+
+
+class SummaryCountsSchema(ma.Schema):
+    programs = _count("all_programs")
+    overdue = _count("overdue")
+    due_soon = _count("due_soon")
+    stale = _count("stale")
+    at_risk = _count("at_risk")
+
+
+class EndedProgramSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, attribute="program.id")
+    unit_id = ma.fields.Integer(required=True, attribute="program.unit_id")
+    title = ma.fields.String(required=True, attribute="program.title")
+    ends_on = ma.fields.Date(required=True, attribute="program.ends_on")
+    progress = ratio(
+        "Final progress: the weighted mean of its top-level tasks at its close.",
+        required=True,
+        attribute="progress.value",
+    )
+
+
+class UnitSummarySchema(ma.Schema):
+    """A unit's dashboard figures with its subordinates (a UnitSummary, with the day it was read for)."""
+
+    unit_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    as_of = ma.fields.Date(required=True, metadata={"description": "Today, in Vietnam."})
+    overall = ma.fields.Nested(
+        FigureSchema, required=True, metadata={"description": "The unit with its subordinates, each commune once."}
+    )
+    own = ma.fields.Nested(FigureSchema, required=True, metadata={"description": "Mean of the unit's own programs."})
+    completion = ma.fields.Nested(
+        FigureSchema, required=True, metadata={"description": "Share of the tasks due that are completed."}
+    )
+    on_time = ma.fields.Nested(FigureSchema, required=True, metadata={"description": "Completed on time ÷ completed."})
+    status_counts = ma.fields.Nested(StatusCountsSchema, required=True)
+    programs = ma.fields.List(
+        ma.fields.Nested(SummaryProgramSchema),
+        required=True,
+        metadata={"description": "The unit's own programs (and its predecessors')."},
+    )
+    children = ma.fields.List(
+        ma.fields.Nested(SummaryUnitSchema),
+        required=True,
+        metadata={"description": "Subordinate units with programs, ranked best first."},
+    )
+    counts = NestedFrom(SummaryCountsSchema, read=lambda summary: summary, required=True)
+    ended_programs = ma.fields.List(
+        ma.fields.Nested(EndedProgramSchema),
+        required=True,
+        attribute="ended",
+        metadata={
+            "description": "Programs of the unit and its subordinates past their end date, the latest to end first. "
+            "They keep their final figures (read as of their close) and count in none of the summary's figures, "
+            "lists or counts, which are those of the current programs."
+        },
+    )
+
+
+def _latest_to_end(state: ProgramState) -> tuple:
+    return -state.program.ends_on.toordinal(), state.program.title, state.program.id
+
+
+@bp.get("/units/<int:unit_id>/summary")
+@allow(EVERYONE)
+@bp.response(200, UnitSummarySchema, description="The figures.")
+@bp.refuses(401, 403, 404)
+def unit_summary(unit_id: int):
+    """The dashboard figures of a unit with its subordinates, each explained"""
+    unit = get_or_404(Unit, unit_id, _("Không có đơn vị nào có id %(id)d.", id=unit_id))
+    check_scope(unit.id)
+    today = local_today()
+    summary = summarize_unit(unit.id, today)
+    return With(
+        summary,
+        as_of=today,
+        children=[With(row, rank=rank) for rank, row in enumerate(summary.children, start=1)],
+        ended=sorted(summary.ended, key=_latest_to_end),
+    )
