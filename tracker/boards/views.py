@@ -37,10 +37,10 @@ from tracker.boards.forms import (
 from tracker.boards.imports import COLUMNS, MemberImport
 from tracker.boards.models import Board, BoardKind, Membership
 from tracker.db import get_row, local_today
-from tracker.errors import StaleVersion, ValidationError
+from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number, vn_date
-from tracker.forms import hidden_errors, query_id, round_trip, show_errors
+from tracker.forms import query_id, round_trip, show_errors
 from tracker.programs.live import tasks_fed_by_board
 from tracker.units.models import Unit
 from tracker.units.names import find_unit, unit_ref
@@ -107,20 +107,19 @@ def create():
     )
     typed = _unit_or_none(form.unit.data) if form.is_submitted() and form.unit.data else None
     form.fill_choices(typed or default_unit)  # the parents offered are the steering boards of the unit typed
-    if form.validate_on_submit():
-        try:
-            unit = find_unit(form.unit.data, "unit", name_scope(current_user))
-            check_manage(unit.id)
-            board = services.create_board(unit, form.fields(unit))
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc, FIELD_OF)
-            return render_template("boards/form.html", form=form, board=None), 400
-        db.session.commit()
+
+    def save():
+        unit = find_unit(form.unit.data, "unit", name_scope(current_user))
+        check_manage(unit.id)
+        return services.create_board(unit, form.fields(unit))
+
+    def done(board: Board):
         flash(_("Đã thành lập “%(name)s”.", name=board.name), "success")
         return redirect(url_for("boards.show", board_id=board.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("boards/form.html", form=form, board=None), status
+
+    return round_trip(
+        form, save, lambda: render_template("boards/form.html", form=form, board=None), done, field_of=FIELD_OF
+    )
 
 
 def _unit_or_none(ref: str) -> Unit | None:
@@ -182,17 +181,17 @@ def member_new(board_id: int):
     board = load_in_scope(Board, board_id, manage=True)
     form = NewMemberForm(starts_on=local_today())
     form.fill_choices(board, current_user)
-    if form.validate_on_submit():
-        try:
-            saved = services.add_member(board, form.fields(board, form.role.data), actor=current_user)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc, FIELD_OF)
-            return render_template("boards/member_form.html", form=form, board=board), 400
-        db.session.commit()
+
+    def done(saved):
         return _saved(saved, _("Đã thêm %(name)s vào %(board)s.", name=saved.row.person_name, board=board.name), board)
-    status = 400 if form.is_submitted() else 200
-    return render_template("boards/member_form.html", form=form, board=board), status
+
+    return round_trip(
+        form,
+        lambda: services.add_member(board, form.fields(board, form.role.data), actor=current_user),
+        lambda: render_template("boards/member_form.html", form=form, board=board),
+        done,
+        field_of=FIELD_OF,
+    )
 
 
 def _render_member(membership: Membership, *, details=None, end=None, role=None, status: int = 200):
@@ -219,14 +218,11 @@ def _render_member(membership: Membership, *, details=None, end=None, role=None,
     return html, status
 
 
-def _member_failed(membership: Membership, form, exc: Exception, slot: str):
-    """Roll back and show the form again: a stale version above it (409), a service's messages on its fields (400)."""
-    db.session.rollback()
-    if isinstance(exc, StaleVersion):
-        form.form_errors.append(str(STALE_MEMBER))
-        return _render_member(membership, **{slot: form}, status=409)
-    show_errors(form, exc, FIELD_OF)
-    return _render_member(membership, **{slot: form}, status=400)
+def _member_round_trip(membership: Membership, form, slot: str, save, done):
+    """A form of a seat's page: shown again in its place with its errors (400), or a stale version above it (409)."""
+    return round_trip(
+        form, save, lambda: _render_member(membership, **{slot: form})[0], done, stale=STALE_MEMBER, field_of=FIELD_OF
+    )
 
 
 @bp.route("/members/<int:membership_id>/edit", methods=["GET", "POST"])
@@ -237,16 +233,15 @@ def member_edit(membership_id: int):
         return _render_member(membership)
     form = EditMemberForm()
     form.fill_choices(membership.board, current_user, membership.user_id)
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_member(membership, details=form, status=400)
-    try:
+
+    def save():
         fields = form.fields(membership.board, membership.role)
-        saved = services.update_member(membership, fields, expected_version=form.version.number, actor=current_user)
-    except (StaleVersion, ValidationError) as exc:
-        return _member_failed(membership, form, exc, "details")
-    db.session.commit()
-    return _saved(saved, _("Đã lưu thông tin của %(name)s.", name=membership.person_name), membership.board)
+        return services.update_member(membership, fields, expected_version=form.version.number, actor=current_user)
+
+    def done(saved):
+        return _saved(saved, _("Đã lưu thông tin của %(name)s.", name=membership.person_name), membership.board)
+
+    return _member_round_trip(membership, form, "details", save, done)
 
 
 @bp.route("/members/<int:membership_id>/end", methods=["POST"])
@@ -254,17 +249,16 @@ def member_edit(membership_id: int):
 def member_end(membership_id: int):
     membership = load_in_scope(Membership, membership_id, manage=True)
     form = EndForm()
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_member(membership, end=form, status=400)
-    try:
-        services.end_membership(membership, form.ends_on.data, expected_version=form.version.number)
-    except (StaleVersion, ValidationError) as exc:
-        return _member_failed(membership, form, exc, "end")
-    db.session.commit()
-    name, board, day = membership.person_name, membership.board.name, vn_date(membership.ends_on)
-    flash(_("%(name)s thôi tham gia %(board)s sau ngày %(day)s.", name=name, board=board, day=day), "success")
-    return redirect(url_for("boards.show", board_id=membership.board_id))
+
+    def done(_result):
+        name, board, day = membership.person_name, membership.board.name, vn_date(membership.ends_on)
+        flash(_("%(name)s thôi tham gia %(board)s sau ngày %(day)s.", name=name, board=board, day=day), "success")
+        return redirect(url_for("boards.show", board_id=membership.board_id))
+
+    def save():
+        return services.end_membership(membership, form.ends_on.data, expected_version=form.version.number)
+
+    return _member_round_trip(membership, form, "end", save, done)
 
 
 @bp.route("/members/<int:membership_id>/role", methods=["POST"])
@@ -274,11 +268,9 @@ def member_role(membership_id: int):
     board = membership.board
     form = RoleForm()
     form.fill_choices(board, membership.role)
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_member(membership, role=form, status=400)
-    try:
-        saved = services.change_role(
+
+    def save():
+        return services.change_role(
             membership,
             form.role.data,
             form.changed_on.data,
@@ -286,13 +278,14 @@ def member_role(membership_id: int):
             expected_version=form.version.number,
             actor=current_user,
         )
-    except (StaleVersion, ValidationError) as exc:
-        return _member_failed(membership, form, exc, "role")
-    db.session.commit()
-    seat = saved.row
-    message = _("%(name)s giữ vai trò %(role)s từ ngày %(day)s.", name=seat.person_name, role=seat.role.label,
-                day=vn_date(seat.starts_on))  # fmt: skip
-    return _saved(saved, message, board)
+
+    def done(saved):
+        seat = saved.row
+        message = _("%(name)s giữ vai trò %(role)s từ ngày %(day)s.", name=seat.person_name, role=seat.role.label,
+                    day=vn_date(seat.starts_on))  # fmt: skip
+        return _saved(saved, message, board)
+
+    return _member_round_trip(membership, form, "role", save, done)
 
 
 # --- the appendix and the import ---------------------------------------------------------------------------

@@ -27,9 +27,9 @@ from tracker.auth.access import (
     shown_unit,
 )
 from tracker.db import local_today
-from tracker.errors import StaleVersion, ValidationError, abort_with
+from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
-from tracker.forms import hidden_errors, round_trip, show_errors
+from tracker.forms import round_trip, show_errors
 from tracker.qr.address import check_in_url
 from tracker.sites import export as site_export
 from tracker.sites import queries, services
@@ -192,21 +192,18 @@ def _checked(form: CreateSiteForm) -> tuple[Unit, services.SiteFields]:
 @allow(STAFF)
 def create():
     form = CreateSiteForm(unit=_default_unit_ref())
-    if form.validate_on_submit():
-        try:
-            unit, fields = _checked(form)
-            check_scope(unit.id)
-            site = services.create_site(unit, fields)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("sites/form.html", form=form, site=None), 400
-        db.session.commit()
+
+    def save():
+        unit, fields = _checked(form)
+        check_scope(unit.id)
+        return services.create_site(unit, fields)
+
+    def done(site: Site):
         flash(_("Đã đăng ký điểm QR “%(name)s”, mã %(code)s.", name=site.name, code=grouped(site.code)), "success")
         _flash_same_name(site)
         return redirect(url_for("sites.show", site_id=site.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("sites/form.html", form=form, site=None), status
+
+    return round_trip(form, save, lambda: render_template("sites/form.html", form=form, site=None), done)
 
 
 @bp.route("/<int:site_id>/edit", methods=["GET", "POST"])
@@ -272,21 +269,21 @@ def show(site_id: int):
 def status(site_id: int):
     site = load_in_scope(Site, site_id, manage=True)
     form = StatusForm()
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_show(site, status_form=form, status=400)
-    try:
-        services.set_status(site, form.status.data, expected_version=form.version.number)
-    except StaleVersion:
-        db.session.rollback()
-        form.form_errors.append(str(STALE))
-        return _render_show(site, status_form=form, status=409)
-    db.session.commit()
-    if site.status == SiteStatus.RETIRED:
-        flash(_("Đã ngừng điểm QR “%(name)s”: mã của điểm không còn nhận lượt quét.", name=site.name), "success")
-    else:
-        flash(_("Điểm QR “%(name)s” hoạt động trở lại.", name=site.name), "success")
-    return redirect(url_for("sites.show", site_id=site.id))
+
+    def done(_result):
+        if site.status == SiteStatus.RETIRED:
+            flash(_("Đã ngừng điểm QR “%(name)s”: mã của điểm không còn nhận lượt quét.", name=site.name), "success")
+        else:
+            flash(_("Điểm QR “%(name)s” hoạt động trở lại.", name=site.name), "success")
+        return redirect(url_for("sites.show", site_id=site.id))
+
+    return round_trip(
+        form,
+        lambda: services.set_status(site, form.status.data, expected_version=form.version.number),
+        lambda: _render_show(site, status_form=form)[0],
+        done,
+        stale=STALE,
+    )
 
 
 @bp.route("/<int:site_id>/rotate", methods=["POST"])
@@ -294,24 +291,24 @@ def status(site_id: int):
 def rotate(site_id: int):
     site = load_in_scope(Site, site_id, manage=True)
     form = RotateForm()
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_show(site, rotate_form=form, status=400)
     old = site.code
-    try:
-        code = services.rotate_code(site, expected_version=form.version.number)
-    except StaleVersion:
-        db.session.rollback()
-        form.form_errors.append(str(STALE))
-        return _render_show(site, rotate_form=form, status=409)
-    db.session.commit()
-    flash(
-        _(
-            "Đã đổi mã QR của “%(name)s”: mã mới %(new)s. Mã cũ %(old)s không còn hiệu lực; hãy in lại áp phích.",
-            name=site.name,
-            new=grouped(code),
-            old=grouped(old),
-        ),
-        "success",
+
+    def done(code: str):
+        flash(
+            _(
+                "Đã đổi mã QR của “%(name)s”: mã mới %(new)s. Mã cũ %(old)s không còn hiệu lực; hãy in lại áp phích.",
+                name=site.name,
+                new=grouped(code),
+                old=grouped(old),
+            ),
+            "success",
+        )
+        return redirect(url_for("sites.show", site_id=site.id))
+
+    return round_trip(
+        form,
+        lambda: services.rotate_code(site, expected_version=form.version.number),
+        lambda: _render_show(site, rotate_form=form)[0],
+        done,
+        stale=STALE,
     )
-    return redirect(url_for("sites.show", site_id=site.id))
