@@ -23,6 +23,7 @@ from tracker.api.fields import (
     RowRef,
     Text,
     UnitRef,
+    With,
     echoes,
     page,
     page_schema,
@@ -55,18 +56,6 @@ ROLE = {
     "description": "head … member for steering boards, group_leader … group_member for working groups; at most one "
     "head (head or group_leader) over any period.",
 }
-
-
-class With:
-    """A row read with values its model does not hold (a board's current member count, a write's warnings): a
-    response schema finds those here and every other field on the row."""
-
-    def __init__(self, row, **values):
-        self._row = row
-        self.__dict__.update(values)
-
-    def __getattr__(self, name: str):
-        return getattr(self._row, name)
 
 
 # --- schemas -------------------------------------------------------------------------------------------------
