@@ -247,3 +247,110 @@ def test_the_report_by_unit(client, users, province, ward, registry):
     bad = assert_error(client.get("/api/v1/services/report?start=2025-13-01&end=x", headers=viewer), 422)
     assert set(bad["fields"]) == {"start", "end"}
     assert "unit_id" in assert_error(client.get("/api/v1/services/report", headers=admin), 422)["fields"]
+
+
+# --- the declared contract ------------------------------------------------------------------------------------
+
+
+def test_every_answer_fits_its_declared_schema(client, users, province, ward, registry):
+    from tests.test_api_contract import fits
+
+    doc = client.get("/api/v1/openapi.json").json
+    manager, admin = bearer(users["manager"]), bearer(users["admin"])
+    created = client.post("/api/v1/services", json=new_service(ward, code="9.000001"), headers=manager)
+    fits(doc, "ServiceDetail", created.json)
+    fits(doc, "Records", created.json["records"])
+    assert set(created.json) == set(doc["components"]["schemas"]["ServiceDetail"]["properties"])
+    listed = client.get("/api/v1/services", headers=manager).json
+    fits(doc, "ServiceList", listed)
+    for item in listed["items"]:
+        fits(doc, "Service", item)
+    birth = registry["birth"]
+    fits(doc, "ServiceDetail", client.get(f"/api/v1/services/{birth.id}", headers=manager).json)
+    periods = client.get(f"/api/v1/services/{birth.id}/periods", headers=manager).json
+    fits(doc, "PeriodList", periods)
+    q3 = {"period_start": "2025-07-01", "period_end": "2025-09-30", "records_total": 0, "records_online": 0}
+    recorded = client.post(f"/api/v1/services/{birth.id}/periods", json=q3, headers=manager)
+    fits(doc, "Period", recorded.json)
+    assert recorded.json["online_share"] is None  # no records: no share
+    report = client.get(f"/api/v1/services/report?unit_id={province.id}", headers=admin).json
+    fits(doc, "ServiceReport", report)
+    fits(doc, "Unit", report["unit"])
+    for row in [*report["rows"], report["total"]]:
+        fits(doc, "ReportRow", row)
+
+
+def test_the_services_bodies_and_queries_are_declared(client):
+    doc = client.get("/api/v1/openapi.json").json
+    schemas = doc["components"]["schemas"]
+    for name in ("ServiceCreate", "ServicePatch", "PeriodCreate", "PeriodPatch"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["ServiceCreate"]["required"] == ["code", "level", "name", "unit_id"]
+    assert schemas["PeriodCreate"]["required"] == ["period_end", "period_start", "records_online", "records_total"]
+    assert schemas["ServicePatch"]["required"] == schemas["PeriodPatch"]["required"] == ["version"]
+    level = schemas["ServiceCreate"]["properties"]["level"]
+    assert level["oneOf"][0] == {"type": "integer", "enum": [1, 2, 3, 4]} and level["oneOf"][1]["type"] == "string"
+    report = doc["paths"]["/services/report"]["get"]
+    assert [(p["name"], p["schema"].get("format")) for p in report["parameters"]] == [
+        ("unit_id", None),
+        ("start", "date"),
+        ("end", "date"),
+    ]
+    listed = doc["paths"]["/services"]["get"]
+    assert {p["name"]: p["schema"].get("enum") for p in listed["parameters"]}["level"] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "online",
+        "offline",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "period_start", "Hãy nhập ngày bắt đầu kỳ (dd/mm/yyyy)."),
+        ({"records_total": None}, "records_total", "Hãy nhập tổng số hồ sơ."),
+        ({"records_online": None}, "records_online", "Hãy nhập số hồ sơ trực tuyến."),
+        ({"period_end": "2025-09-31"}, "period_end", "Ngày “2025-09-31” không hợp lệ"),
+        ({"records_online": 1.5}, "records_online", "Trường “records_online” phải là số nguyên."),
+    ],
+)
+def test_a_period_names_its_missing_or_bad_field(client, users, registry, body, field, message):
+    q3 = {"period_start": "2025-07-01", "period_end": "2025-09-30", "records_total": 60, "records_online": 50}
+    sent = {key: value for key, value in (q3 | body).items() if body or key != "period_start"}
+    url = f"/api/v1/services/{registry['birth'].id}/periods"
+    error = assert_error(client.post(url, json=sent, headers=bearer(users["manager"])), 422)
+    assert error["fields"][field].startswith(message)
+    assert counts()[1] == 2
+
+
+def test_the_level_is_read_as_a_number_or_the_portals_words(client, users, ward, registry):
+    manager = bearer(users["manager"])
+    copy = registry["copy"]
+    for level, expected in (("Một phần", 3), ("mức độ 2", 2), (4, 4)):
+        response = client.patch(
+            f"/api/v1/services/{copy.id}", json={"version": copy.version, "level": level}, headers=manager
+        )
+        assert (response.status_code, response.json["level"]) == (200, expected), response.json
+    for level in (True, 4.0, ["4"], ""):
+        error = assert_error(
+            client.patch(
+                f"/api/v1/services/{copy.id}", json={"version": copy.version, "level": level}, headers=manager
+            ),
+            422,
+        )
+        assert error["fields"]["level"].startswith(("Mức độ", "Hãy chọn mức độ")), level
+    assert copy.level == 4
+
+
+def test_the_reports_days_must_be_in_order(client, users, province):
+    admin = bearer(users["admin"])
+    error = assert_error(
+        client.get(f"/api/v1/services/report?unit_id={province.id}&start=2025-06-01&end=2025-03-31", headers=admin),
+        422,
+    )
+    assert error["fields"] == {"end": "Ngày cuối phải từ ngày đầu trở đi."}
+    unknown = assert_error(client.get("/api/v1/services/report?unit_id=999999", headers=admin), 422)
+    assert unknown["fields"] == {"unit_id": "Không có đơn vị nào có id 999999."}

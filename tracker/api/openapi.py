@@ -59,12 +59,6 @@ def _list_of(item: str) -> dict:
 _SCHEMAS: dict = {}
 _PATHS: dict = {}
 
-# Area modules describe their own paths and schemas with the helpers above; imported here because they
-# import those helpers from this module.
-from tracker.api import openapi_public_services  # noqa: E402
-
-_PATHS |= openapi_public_services.PATHS
-
 # What every operation may answer besides its own: writes are limited and take JSON only (tracker.extensions'
 # API_WRITE_LIMIT, api.helpers.json_object), a poster counts against HEAVY_LIMIT, and any of them may meet the
 # database away (tracker.errors).

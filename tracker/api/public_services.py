@@ -1,26 +1,30 @@
 """/api/v1 online public services (dịch vụ công trực tuyến, DESIGN §5): the catalog, the records per period and
 the report by unit. Writes go through tracker.public_services.services, as on the screens: managers and admins of the
-unit write, everyone in scope reads. A level change moves the live-linked services tasks in the same commit.
+unit write, everyone in scope reads. A level change moves the live-linked services tasks in the same commit. The
+schemas are in tracker.api.public_services_schemas.
 """
 
-from flask import request, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.api.bodies import Body
-from tracker.api.helpers import (
-    body_unit,
-    get_or_404,
-    json_object,
-    listed_units,
-    page_of,
-    paging,
-    parse_date,
-    query_choice,
-    query_int,
+from tracker.api.contract import LOCATION
+from tracker.api.fields import Paged, page
+from tracker.api.helpers import get_or_404, listed_units
+from tracker.api.public_services_schemas import (
+    PeriodCreate,
+    PeriodListSchema,
+    PeriodPatch,
+    PeriodSchema,
+    ReportQuery,
+    ServiceCreate,
+    ServiceDetailSchema,
+    ServiceListSchema,
+    ServicePatch,
+    ServiceQuery,
+    ServiceReportSchema,
 )
-from tracker.api.schemas import iso, ratio, unit_json
 from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.db import get_row, local_today
@@ -30,98 +34,35 @@ from tracker.public_services import report, services
 from tracker.public_services.models import PublicService, ServicePeriod
 from tracker.units.models import Unit
 
-SERVICE_FIELDS = ("unit_id", "code", "name", "field", "level", "online_since")
-SERVICE_READ_ONLY = ("id", "level_label", "reach", "online", "records", "created_at", "updated_at")
-PERIOD_FIELDS = ("period_start", "period_end", "records_total", "records_online")
-PERIOD_READ_ONLY = ("id", "service_id", "online_share", "created_at", "updated_at")
-
-
-def _required() -> dict[str, str]:
-    """What to say when a field that needs a value has none (built per request, in its language)."""
-    return {
-        "unit_id": _("Hãy chọn đơn vị có thủ tục (unit_id)."),
-        "version": _("Hãy gửi kèm phiên bản (version) đã đọc, để không ghi đè thay đổi của người khác."),
-    }
-
-
-def service_json(service: PublicService) -> dict:
-    return {
-        "id": service.id,
-        "unit_id": service.unit_id,
-        "code": service.code,
-        "name": service.name,
-        "field": service.field,
-        "level": service.level,
-        "level_label": service.level_label,
-        "reach": services.reach(service.level),
-        "online": services.counts_online(service.level),
-        "online_since": iso(service.online_since),
-        "version": service.version,
-        "created_at": iso(service.created_at),
-        "updated_at": iso(service.updated_at),
-    }
-
-
-def service_detail_json(service: PublicService) -> dict:
-    records = report.records_by_service([service.id]).get(service.id, report.Records())
-    summary = {"total": records.total, "online": records.online, "periods": records.periods}
-    return service_json(service) | {"records": summary | {"online_share": ratio(records.share)}}
-
-
-def period_json(period: ServicePeriod) -> dict:
-    return {
-        "id": period.id,
-        "service_id": period.service_id,
-        "period_start": iso(period.period_start),
-        "period_end": iso(period.period_end),
-        "records_total": period.records_total,
-        "records_online": period.records_online,
-        "online_share": ratio(services.share(period.records_online, period.records_total)),
-        "version": period.version,
-        "created_at": iso(period.created_at),
-        "updated_at": iso(period.updated_at),
-    }
-
 
 def load_service(service_id: int) -> PublicService:
     return get_or_404(PublicService, service_id, _("Không có thủ tục nào có id %(id)d.", id=service_id))
 
 
-def _level(body: Body, current: int | None) -> int | None:
-    """`level` as 1–4 or the words of the national portal ("Toàn trình", "Một phần"); absent: `current`."""
-    if "level" not in body.data:
-        return current
-    try:
-        return services.parse_level(body.data["level"])
-    except ValueError as exc:
-        body.errors["level"] = str(exc)
-        return current
+def _service_fields(body: dict, service: PublicService | None) -> services.ServiceFields:
+    """The body's fields; one left out keeps the procedure's value (or is empty for a new one), null clears it."""
 
-
-def _service_fields(body: Body, service: PublicService | None) -> services.ServiceFields:
-    """The body's fields; a field left out keeps the procedure's value (or is empty for a new one)."""
-
-    def text(name: str) -> str:
-        return body.text(name, default=getattr(service, name) if service is not None else "") or ""
+    def current(name: str):
+        return getattr(service, name) if service is not None else None
 
     return services.ServiceFields(
-        code=text("code"),
-        name=text("name"),
-        field=text("field"),
-        level=_level(body, service.level if service is not None else None),
-        online_since=body.date("online_since", default=service.online_since if service is not None else None),
+        code=body.get("code", current("code")) or "",
+        name=body.get("name", current("name")) or "",
+        field=body.get("field", current("field")) or "",
+        level=body.get("level", current("level")),
+        online_since=body.get("online_since", current("online_since")),
     )
 
 
-def _period_fields(body: Body, period: ServicePeriod | None) -> services.PeriodFields:
-    def current(name: str):
-        return getattr(period, name) if period is not None else None
+def _period_fields(body: dict, period: ServicePeriod | None) -> services.PeriodFields:
+    def value(name: str):
+        return body.get(name, getattr(period, name) if period is not None else None)
 
     return services.PeriodFields(
-        period_start=body.date("period_start", default=current("period_start")),
-        period_end=body.date("period_end", default=current("period_end")),
-        records_total=body.integer("records_total", default=current("records_total")),
-        records_online=body.integer("records_online", default=current("records_online")),
+        period_start=value("period_start"),
+        period_end=value("period_end"),
+        records_total=value("records_total"),
+        records_online=value("records_online"),
     )
 
 
@@ -130,52 +71,56 @@ def _period_fields(body: Body, period: ServicePeriod | None) -> services.PeriodF
 
 @bp.get("/services")
 @allow(EVERYONE)
-def list_services():
-    errors: dict[str, str] = {}
-    unit_id = query_int("unit_id", errors)
-    level = query_choice("level", services.LEVEL_FILTERS, errors, normalise=str.lower)
-    page, per_page = paging(errors)
-    if errors:
-        raise ValidationError(errors)
-    stmt = report.search(listed_units(unit_id), request.args.get("q", ""), level)
-    return page_of(stmt, page, per_page, service_json)
+@bp.arguments(ServiceQuery, location="query")
+@bp.response(200, ServiceListSchema, description="A page of procedures.")
+@bp.refuses(401, 403)
+def list_services(args: dict):
+    """Procedures of the units in the user's scope, highest level first"""
+    return page(report.search(listed_units(args.get("unit_id")), args.get("q", ""), args.get("level")), args)
 
 
 @bp.post("/services")
 @allow(MANAGERS)
-def create_service():
-    body = Body(json_object(), SERVICE_FIELDS, SERVICE_READ_ONLY + ("version",))
-    unit = body_unit(body, _required()["unit_id"])
-    fields = _service_fields(body, None)
-    body.check()
-    service = services.create_service(unit, fields, today=local_today())
+@bp.arguments(ServiceCreate)
+@bp.response(201, ServiceDetailSchema, description="Added; Location names the new procedure.", headers=LOCATION)
+@bp.refuses(400, 401, 403)
+def create_service(body: dict):
+    """Add a procedure to a unit's catalog (managers, in scope); its code once per unit"""
+    service = services.create_service(body["unit"], _service_fields(body, None), today=local_today())
     db.session.commit()
-    return service_detail_json(service), 201, {"Location": url_for("api.get_service", service_id=service.id)}
+    return service, {"Location": url_for("api.get_service", service_id=service.id)}
 
 
 @bp.get("/services/<int:service_id>")
 @allow(EVERYONE)
+@bp.response(200, ServiceDetailSchema, description="The procedure.")
+@bp.refuses(401, 403, 404)
 def get_service(service_id: int):
+    """One procedure, with its records over all periods"""
     service = load_service(service_id)
     check_scope(service.unit_id)
-    return service_detail_json(service)
+    return service
 
 
 @bp.patch("/services/<int:service_id>")
 @allow(MANAGERS)
-def update_service(service_id: int):
+@bp.arguments(ServicePatch, description="Fields left out keep their value; read-only fields are accepted and ignored.")
+@bp.response(200, ServiceDetailSchema, description="The procedure as saved.")
+@bp.refuses(400, 401, 403, 404, 409)
+def update_service(body: dict, service_id: int):
+    """Edit a procedure or change its level (managers, in scope); needs the version last read
+
+    Raising or lowering the level moves the live-linked services tasks at once."""
     service = load_service(service_id)
     check_manage(service.unit_id)
-    body = Body(json_object(), SERVICE_FIELDS + ("version",), SERVICE_READ_ONLY)
-    version = body.integer("version", _required()["version"])
-    unit_id = body.integer("unit_id", default=service.unit_id)
-    if unit_id is not None and unit_id != service.unit_id:
-        body.errors["unit_id"] = _("Không thể chuyển thủ tục sang đơn vị khác; hãy thêm thủ tục cho đơn vị đó.")
+    if body.get("unit_id") not in (None, service.unit_id):
+        raise ValidationError(
+            {"unit_id": _("Không thể chuyển thủ tục sang đơn vị khác; hãy thêm thủ tục cho đơn vị đó.")}
+        )
     fields = _service_fields(body, service)
-    body.check()
-    services.update_service(service, fields, expected_version=version, today=local_today())
+    services.update_service(service, fields, expected_version=body["version"], today=local_today())
     db.session.commit()
-    return service_detail_json(service)
+    return service
 
 
 # --- records per period ----------------------------------------------------------------------------------------
@@ -183,96 +128,63 @@ def update_service(service_id: int):
 
 @bp.get("/services/<int:service_id>/periods")
 @allow(EVERYONE)
-def list_service_periods(service_id: int):
+@bp.arguments(Paged, location="query")
+@bp.response(200, PeriodListSchema, description="A page of periods.")
+@bp.refuses(401, 403, 404)
+def list_service_periods(args: dict, service_id: int):
+    """Records of a procedure per period, oldest first"""
     service = load_service(service_id)
     check_scope(service.unit_id)
-    errors: dict[str, str] = {}
-    page, per_page = paging(errors)
-    if errors:
-        raise ValidationError(errors)
     stmt = select(ServicePeriod).where(ServicePeriod.service_id == service.id)
-    return page_of(stmt.order_by(ServicePeriod.period_start, ServicePeriod.id), page, per_page, period_json)
+    return page(stmt.order_by(ServicePeriod.period_start, ServicePeriod.id), args)
 
 
 @bp.post("/services/<int:service_id>/periods")
 @allow(MANAGERS)
-def create_service_period(service_id: int):
+@bp.arguments(PeriodCreate)
+@bp.response(201, PeriodSchema, description="Recorded; Location names the procedure's periods.", headers=LOCATION)
+@bp.refuses(400, 401, 403, 404)
+def create_service_period(body: dict, service_id: int):
+    """Record the records of a new period (managers, in scope)"""
     service = load_service(service_id)
     check_manage(service.unit_id)
-    body = Body(json_object(), PERIOD_FIELDS, PERIOD_READ_ONLY + ("version",))
-    fields = _period_fields(body, None)
-    body.check()
-    period = services.record_period(service, fields)
+    period = services.record_period(service, _period_fields(body, None))
     db.session.commit()
-    location = url_for("api.list_service_periods", service_id=service.id)
-    return period_json(period), 201, {"Location": location}
+    return period, {"Location": url_for("api.list_service_periods", service_id=service.id)}
 
 
 @bp.patch("/service-periods/<int:period_id>")
 @allow(MANAGERS)
-def update_service_period(period_id: int):
+@bp.arguments(PeriodPatch, description="Fields left out keep their value; read-only fields are accepted and ignored.")
+@bp.response(200, PeriodSchema, description="The period as saved.")
+@bp.refuses(400, 401, 403, 404, 409)
+def update_service_period(body: dict, period_id: int):
+    """Correct a period's records (managers, in scope); needs the version last read"""
     period = get_or_404(ServicePeriod, period_id, _("Không có kỳ số liệu nào có id %(id)d.", id=period_id))
     check_manage(period.service.unit_id)
-    body = Body(json_object(), PERIOD_FIELDS + ("version",), PERIOD_READ_ONLY)
-    version = body.integer("version", _required()["version"])
-    fields = _period_fields(body, period)
-    body.check()
-    services.update_period(period, fields, expected_version=version)
+    services.update_period(period, _period_fields(body, period), expected_version=body["version"])
     db.session.commit()
-    return period_json(period)
+    return period
 
 
 # --- the report by unit ----------------------------------------------------------------------------------------
 
 
-def _row_json(row: report.ReportRow) -> dict:
-    return {
-        "unit_id": row.unit_id,
-        "unit_name": row.unit_name,
-        "services": row.levels.total,
-        "full": row.levels.full,
-        "partial": row.levels.partial,
-        "offline": row.levels.offline,
-        "full_share": ratio(row.full_share),
-        "partial_share": ratio(row.partial_share),
-        "online_share": ratio(row.online_share),
-        "records_total": row.records_total,
-        "records_online": row.records_online,
-        "records_share": ratio(row.records_share),
-    }
-
-
-def _query_date(name: str, errors: dict[str, str]):
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    found = parse_date(raw)
-    if found is None:
-        errors[name] = _("Ngày “%(value)s” không hợp lệ: dùng dạng YYYY-MM-DD, ví dụ 2025-03-31.", value=raw)
-    return found
-
-
 @bp.get("/services/report")
 @allow(EVERYONE)
-def services_report():
-    errors: dict[str, str] = {}
-    unit_id = query_int("unit_id", errors)
-    start, end = _query_date("start", errors), _query_date("end", errors)
-    if start and end and end < start:
-        errors["end"] = _("Ngày cuối phải từ ngày đầu trở đi.")
+@bp.arguments(ReportQuery, location="query")
+@bp.response(200, ServiceReportSchema, description="The report.")
+@bp.refuses(401, 403)
+def services_report(args: dict):
+    """Toàn trình / một phần / chưa cung cấp and the share of records online, a row per unit
+
+    Rows are the unit and each unit under it (or merged into it) with a catalog; counts are current levels; records
+    count the periods within start–end (all when both are left out)."""
+    unit_id = args.get("unit_id")
     unit = get_row(Unit, unit_id) if unit_id is not None else current_user.unit
     if unit_id is not None and unit is None:
-        errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
-    elif unit is None and "unit_id" not in errors:
-        errors["unit_id"] = _("Hãy chọn đơn vị cần báo cáo (unit_id).")
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"unit_id": _("Không có đơn vị nào có id %(id)d.", id=unit_id)})
+    if unit is None:
+        raise ValidationError({"unit_id": _("Hãy chọn đơn vị cần báo cáo (unit_id).")})
     check_scope(unit.id)
-    found = report.unit_report(unit, start, end)
-    return {
-        "unit": unit_json(unit),
-        "start": iso(start),
-        "end": iso(end),
-        "rows": [_row_json(row) for row in found.rows],
-        "total": _row_json(found.total),
-    }
+    return report.unit_report(unit, args.get("start"), args.get("end"))
