@@ -21,7 +21,7 @@ from tracker.auth.forms import (
 from tracker.auth.models import Role, User
 from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
-from tracker.forms import hidden_errors, show_errors
+from tracker.forms import hidden_errors, round_trip, show_errors
 from tracker.layout import AUDIT_ACTIONS
 from tracker.qr import address, render
 from tracker.settings import Setting
@@ -77,24 +77,24 @@ def users():
 def user_new():
     form = NewUserForm(role=Role.VIEWER.value)  # the least power until someone chooses more
     _role_choices(form)
-    if form.validate_on_submit():
-        try:
-            user = services.add_user(
-                _actor(),
-                username=form.username.data,
-                password=form.password.data,
-                role=form.role.data,
-                unit_code=form.unit_code.data,
-                full_name=form.full_name.data or "",
-            )
-        except ValidationError as exc:
-            show_errors(form, exc, _FIELD_OF)
-        else:
-            db.session.commit()
-            flash(_("Đã tạo tài khoản “%(u)s”.", u=user.username), "success")
-            return redirect(url_for("admin.user_show", user_id=user.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+
+    def save():
+        return services.add_user(
+            _actor(),
+            username=form.username.data,
+            password=form.password.data,
+            role=form.role.data,
+            unit_code=form.unit_code.data,
+            full_name=form.full_name.data or "",
+        )
+
+    def done(user):
+        flash(_("Đã tạo tài khoản “%(u)s”.", u=user.username), "success")
+        return redirect(url_for("admin.user_show", user_id=user.id))
+
+    return round_trip(
+        form, save, lambda: render_template("admin/user_form.html", form=form, user=None), done, field_of=_FIELD_OF
+    )
 
 
 @bp.route("/users/<int:user_id>")
@@ -147,22 +147,23 @@ def user_edit(user_id: int):
 def user_password(user_id: int):
     user = _load_user(user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.password.data)
-        except ValidationError as exc:
-            show_errors(form, exc, _FIELD_OF)
-        else:
-            db.session.commit()
-            if user.id == current_user.id:
-                login_user(user)  # this browser keeps going with the new session token
-            flash(
-                _("Đã đặt mật khẩu mới cho “%(u)s”; mọi phiên đăng nhập của tài khoản đã kết thúc.", u=user.username),
-                "success",
-            )
-            return redirect(url_for("admin.user_show", user_id=user.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("admin/user_password.html", form=form, user=user), status
+
+    def done(_result):
+        if user.id == current_user.id:
+            login_user(user)  # this browser keeps going with the new session token
+        flash(
+            _("Đã đặt mật khẩu mới cho “%(u)s”; mọi phiên đăng nhập của tài khoản đã kết thúc.", u=user.username),
+            "success",
+        )
+        return redirect(url_for("admin.user_show", user_id=user.id))
+
+    return round_trip(
+        form,
+        lambda: services.reset_password(user, form.password.data),
+        lambda: render_template("admin/user_password.html", form=form, user=user),
+        done,
+        field_of=_FIELD_OF,
+    )
 
 
 @bp.route("/audit")
@@ -196,29 +197,26 @@ def public_address():
     form = PublicAddressForm()
     if request.method == "GET":
         form.public_base_url.data = address.public_base_url()
-    elif form.validate_on_submit():
-        try:
-            address.set_public_base_url(form.public_base_url.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            address.forget()
-            flash(_("Đã lưu địa chỉ công khai."), "success")
-            return redirect(url_for("admin.public_address"))
-    setting = db.session.scalar(select(Setting).where(Setting.key == address.KEY))
-    site = db.session.scalar(select(Site).where(Site.status == SiteStatus.ACTIVE).order_by(Site.id).limit(1))
-    page = render_template(
-        "admin/public_address.html",
-        form=form,
-        base=address.public_base_url(),
-        configured=current_app.config.get("PUBLIC_BASE_URL") or "",
-        setting=setting,
-        setting_name=address.SETTING,
-        problem=address.current_problem(),
-        site=site,
-        example=render.payload(site.code) if site else None,
-        events=history("settings", setting.id) if setting else [],
-    )
-    return page, 400 if form.is_submitted() else 200
+
+    def done(_result):
+        address.forget()
+        flash(_("Đã lưu địa chỉ công khai."), "success")
+        return redirect(url_for("admin.public_address"))
+
+    def page():
+        setting = db.session.scalar(select(Setting).where(Setting.key == address.KEY))
+        site = db.session.scalar(select(Site).where(Site.status == SiteStatus.ACTIVE).order_by(Site.id).limit(1))
+        return render_template(
+            "admin/public_address.html",
+            form=form,
+            base=address.public_base_url(),
+            configured=current_app.config.get("PUBLIC_BASE_URL") or "",
+            setting=setting,
+            setting_name=address.SETTING,
+            problem=address.current_problem(),
+            site=site,
+            example=render.payload(site.code) if site else None,
+            events=history("settings", setting.id) if setting else [],
+        )
+
+    return round_trip(form, lambda: address.set_public_base_url(form.public_base_url.data), page, done)

@@ -20,9 +20,8 @@ from tracker.auth.access import (
 from tracker.documents import services
 from tracker.documents.forms import DocumentFilterForm, EditDocumentForm, NewDocumentForm, kind_label
 from tracker.documents.models import Document
-from tracker.errors import ValidationError
 from tracker.extensions import db
-from tracker.forms import query_id, round_trip, show_errors
+from tracker.forms import query_id, round_trip
 from tracker.units.models import Unit
 from tracker.units.names import find_unit, unit_ref
 
@@ -71,20 +70,17 @@ def _default_unit_ref() -> str:
 @allow(MANAGERS)
 def create():
     form = NewDocumentForm(unit=_default_unit_ref())
-    if form.validate_on_submit():
-        try:
-            unit = find_unit(form.unit.data, "unit", name_scope(current_user))
-            check_manage(unit.id)
-            document = services.create_document(unit, form.reference.data, form.issued_on.data, form.title.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("documents/form.html", form=form, document=None), 400
-        db.session.commit()
+
+    def save():
+        unit = find_unit(form.unit.data, "unit", name_scope(current_user))
+        check_manage(unit.id)
+        return services.create_document(unit, form.reference.data, form.issued_on.data, form.title.data)
+
+    def done(document: Document):
         flash(_("Đã thêm văn bản %(ref)s.", ref=document.reference), "success")
         return redirect(url_for("documents.show", document_id=document.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("documents/form.html", form=form, document=None), status
+
+    return round_trip(form, save, lambda: render_template("documents/form.html", form=form, document=None), done)
 
 
 @bp.route("/<int:document_id>/edit", methods=["GET", "POST"])

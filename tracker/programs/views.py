@@ -134,27 +134,24 @@ def index():
 def create():
     default_unit = request.args.get("unit") or (unit_ref(current_user.unit) if current_user.unit else "")
     form = NewProgramForm(unit=default_unit)
-    if form.validate_on_submit():
-        try:
-            unit = find_unit(form.unit.data, "unit", name_scope(current_user))
-            check_manage(unit.id)
-            program = services.create_program(
-                unit,
-                form.title.data or "",
-                basis_document=find_document(unit, form.basis_reference.data, "basis_reference"),
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                is_public=form.is_public.data,
-            )
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("programs/form.html", form=form, program=None), 400
-        db.session.commit()
+
+    def save():
+        unit = find_unit(form.unit.data, "unit", name_scope(current_user))
+        check_manage(unit.id)
+        return services.create_program(
+            unit,
+            form.title.data or "",
+            basis_document=find_document(unit, form.basis_reference.data, "basis_reference"),
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            is_public=form.is_public.data,
+        )
+
+    def done(program: Program):
         flash(_("Đã thêm chương trình “%(title)s”.", title=program.title), "success")
         return redirect(url_for("programs.show", program_id=program.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("programs/form.html", form=form, program=None), status
+
+    return round_trip(form, save, lambda: render_template("programs/form.html", form=form, program=None), done)
 
 
 @bp.route("/programs/<int:program_id>")
@@ -233,17 +230,13 @@ def task_new(program_id: int):
     program = load_in_scope(Program, program_id, manage=True)
     form = TaskForm(parent_id=query_id("parent"))
     form.fill_choices(program, None)
-    if form.validate_on_submit():
-        try:
-            saved = services.create_task(program, form.fields())
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc, {"parent": "parent_id"})
-            return render_template("programs/task_form.html", form=form, program=program, task=None), 400
-        db.session.commit()
-        return _saved(saved, _("Đã thêm nhiệm vụ “%(title)s”.", title=saved.row.title))
-    status = 400 if form.is_submitted() else 200
-    return render_template("programs/task_form.html", form=form, program=program, task=None), status
+    return round_trip(
+        form,
+        lambda: services.create_task(program, form.fields()),
+        lambda: render_template("programs/task_form.html", form=form, program=program, task=None),
+        lambda saved: _saved(saved, _("Đã thêm nhiệm vụ “%(title)s”.", title=saved.row.title)),
+        field_of={"parent": "parent_id"},
+    )
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
@@ -269,22 +262,20 @@ def task_edit(task_id: int):
 def task_lifecycle(task_id: int):
     task = load_in_scope(Task, task_id, manage=True)
     form = LifecycleForm()
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_task(task, lifecycle_form=form, status=400)
-    try:
-        services.set_lifecycle(task, form.lifecycle.data, form.reason.data or "", expected_version=form.version.number)
-    except StaleVersion:
-        db.session.rollback()
-        form.form_errors.append(str(STALE))
-        return _render_task(task, lifecycle_form=form, status=409)
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _render_task(task, lifecycle_form=form, status=400)
-    db.session.commit()
-    flash(_("Nhiệm vụ “%(title)s”: %(state)s.", title=task.title, state=task.lifecycle.label), "success")
-    return redirect(url_for("programs.task_show", task_id=task.id))
+
+    def done(_result):
+        flash(_("Nhiệm vụ “%(title)s”: %(state)s.", title=task.title, state=task.lifecycle.label), "success")
+        return redirect(url_for("programs.task_show", task_id=task.id))
+
+    return round_trip(
+        form,
+        lambda: services.set_lifecycle(
+            task, form.lifecycle.data, form.reason.data or "", expected_version=form.version.number
+        ),
+        lambda: _render_task(task, lifecycle_form=form)[0],
+        done,
+        stale=STALE,
+    )
 
 
 # --- the task page and its updates -------------------------------------------------------------------

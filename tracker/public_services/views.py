@@ -27,10 +27,10 @@ from tracker.auth.access import (
 )
 from tracker.dashboards.queries import online_services
 from tracker.db import get_row, local_today
-from tracker.errors import StaleVersion, ValidationError
+from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
-from tracker.forms import hidden_errors, round_trip, show_errors
+from tracker.forms import round_trip, show_errors
 from tracker.public_services import report, services
 from tracker.public_services.forms import (
     CreateServiceForm,
@@ -180,26 +180,23 @@ def show(service_id: int):
 def set_level(service_id: int):
     service = load_in_scope(PublicService, service_id, manage=True)
     form = LevelForm()
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_show(service, level_form=form, status=400)
     before = service.level
-    try:
-        services.set_level(service, form.level.data, expected_version=form.version.number, today=local_today())
-    except StaleVersion:
-        db.session.rollback()
-        form.form_errors.append(str(STALE))
-        return _render_show(service, level_form=form, status=409)
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _render_show(service, level_form=form, status=400)
-    db.session.commit()
-    if service.level == before:
-        flash(_("Thủ tục %(code)s vẫn ở %(level)s.", code=service.code, level=service.level_label), "success")
-    else:
-        flash(_("Đã chuyển thủ tục %(code)s sang %(level)s.", code=service.code, level=service.level_label), "success")
-    return redirect(url_for("public_services.show", service_id=service.id))
+
+    def done(_result):
+        if service.level == before:
+            flash(_("Thủ tục %(code)s vẫn ở %(level)s.", code=service.code, level=service.level_label), "success")
+        else:
+            message = _("Đã chuyển thủ tục %(code)s sang %(level)s.", code=service.code, level=service.level_label)
+            flash(message, "success")
+        return redirect(url_for("public_services.show", service_id=service.id))
+
+    return round_trip(
+        form,
+        lambda: services.set_level(service, form.level.data, expected_version=form.version.number, today=local_today()),
+        lambda: _render_show(service, level_form=form)[0],
+        done,
+        stale=STALE,
+    )
 
 
 @bp.post("/<int:service_id>/periods")
@@ -207,17 +204,17 @@ def set_level(service_id: int):
 def period_create(service_id: int):
     service = load_in_scope(PublicService, service_id, manage=True)
     form = PeriodForm()
-    if not form.validate_on_submit():
-        return _render_show(service, period_form=form, status=400)
-    try:
-        services.record_period(service, form.fields())
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _render_show(service, period_form=form, status=400)
-    db.session.commit()
-    flash(_("Đã ghi số hồ sơ của kỳ."), "success")
-    return redirect(url_for("public_services.show", service_id=service.id) + "#records")
+
+    def done(_result):
+        flash(_("Đã ghi số hồ sơ của kỳ."), "success")
+        return redirect(url_for("public_services.show", service_id=service.id) + "#records")
+
+    return round_trip(
+        form,
+        lambda: services.record_period(service, form.fields()),
+        lambda: _render_show(service, period_form=form)[0],
+        done,
+    )
 
 
 @bp.route("/periods/<int:period_id>/edit", methods=["GET", "POST"])
@@ -228,27 +225,22 @@ def period_edit(period_id: int):
         abort(404)
     check_manage(period.service.unit_id)
     form = EditPeriodForm(obj=period)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_period(period, form.fields(), expected_version=form.version.number)
-        except StaleVersion:
-            db.session.rollback()
-            form.form_errors.append(str(STALE_PERIOD))
-            status = 409
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            status = 400
-        else:
-            db.session.commit()
-            flash(_("Đã sửa số hồ sơ của kỳ."), "success")
-            return redirect(url_for("public_services.show", service_id=period.service_id) + "#records")
-    elif form.is_submitted():
-        hidden_errors(form)
-        status = 400
-    events = audit.history("service_periods", period.id)
-    return render_template("public_services/period_form.html", form=form, period=period, events=events), status
+
+    def done(_result):
+        flash(_("Đã sửa số hồ sơ của kỳ."), "success")
+        return redirect(url_for("public_services.show", service_id=period.service_id) + "#records")
+
+    def render():
+        events = audit.history("service_periods", period.id)
+        return render_template("public_services/period_form.html", form=form, period=period, events=events)
+
+    return round_trip(
+        form,
+        lambda: services.update_period(period, form.fields(), expected_version=form.version.number),
+        render,
+        done,
+        stale=STALE_PERIOD,
+    )
 
 
 # --- the report by unit ----------------------------------------------------------------------------------------

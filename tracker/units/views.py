@@ -19,10 +19,9 @@ from tracker.auth.access import (
     name_scope,
 )
 from tracker.auth.models import Role
-from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.formatting import number
-from tracker.forms import query_id, show_errors
+from tracker.forms import query_id, round_trip
 from tracker.units import names, services
 from tracker.units.forms import MergeForm, UnitFilterForm, UnitForm
 from tracker.units.models import Unit, UnitKind
@@ -83,9 +82,7 @@ def suggest():
     stmt = services.search(query, within=within).options(selectinload(Unit.parent)).limit(SUGGESTED)
     units = db.session.scalars(stmt).all()
     return jsonify(
-        items=[
-            {"value": names.unit_choice(u), "label": f"{u.kind.label} · {u.search_name}", "id": u.id} for u in units
-        ]
+        items=[{"value": names.unit_choice(u), "label": f"{u.kind.label} · {u.search_name}", "id": u.id} for u in units]
     )
 
 
@@ -114,43 +111,38 @@ def show(unit_id: int):
 def create():
     own = current_user.unit
     form = UnitForm(parent=request.args.get("parent") or (names.unit_ref(own) if own else ""))
-    if form.validate_on_submit():
-        try:
-            parent = names.find_unit(form.parent.data, "parent", name_scope(current_user))
-            check_manage(parent.id)
-            unit = services.create_unit(
-                form.name.data, form.kind.data, parent, code=form.code.data, valid_from=form.valid_from.data
-            )
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("units/form.html", form=form), 400
-        db.session.commit()
+
+    def save():
+        parent = names.find_unit(form.parent.data, "parent", name_scope(current_user))
+        check_manage(parent.id)
+        return services.create_unit(
+            form.name.data, form.kind.data, parent, code=form.code.data, valid_from=form.valid_from.data
+        )
+
+    def done(unit: Unit):
         flash(_("Đã thêm đơn vị “%(name)s”.", name=unit.name), "success")
         return redirect(url_for("units.show", unit_id=unit.id))
-    return render_template("units/form.html", form=form), 400 if form.is_submitted() else 200
+
+    return round_trip(form, save, lambda: render_template("units/form.html", form=form), done)
 
 
 @bp.route("/merge", methods=["GET", "POST"])
 @allow(ADMINS)
 def merge():
     form = MergeForm(sources=request.args.get("sources", ""), into=request.args.get("into", ""))
-    if form.validate_on_submit():
-        try:
-            sources = names.find_units(form.sources.data, "sources")
-            into = names.find_unit(form.into.data, "into")
-            moved = services.merge(sources, into, form.on.data, keep_seats=form.keep_seats.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("units/merge.html", form=form), 400
-        db.session.commit()
-        merged = ", ".join(u.name for u in sources)
+
+    def save():
+        sources = names.find_units(form.sources.data, "sources")
+        into = names.find_unit(form.into.data, "into")
+        return sources, into, services.merge(sources, into, form.on.data, keep_seats=form.keep_seats.data)
+
+    def done(result):
+        sources, into, moved = result
         flash(
             _(
                 "Đã sáp nhập %(names)s vào “%(into)s”: %(sites)s điểm QR chuyển sang đơn vị tiếp nhận, "
                 "%(seats)s thành viên Ban thôi tham gia.",
-                names=merged,
+                names=", ".join(u.name for u in sources),
                 into=into.name,
                 sites=number(moved.sites_moved),
                 seats=number(moved.seats_ended),
@@ -158,7 +150,8 @@ def merge():
             "success",
         )
         return redirect(url_for("units.show", unit_id=into.id))
-    return render_template("units/merge.html", form=form), 400 if form.is_submitted() else 200
+
+    return round_trip(form, save, lambda: render_template("units/merge.html", form=form), done)
 
 
 @bp.route("/load", methods=["POST"])
