@@ -1,20 +1,16 @@
-"""The hand readers of the areas not yet declared in tracker.api.contract (bodies, query strings, paging), and
-loading rows and units: one Vietnamese message per bad field."""
+"""Loading rows and the units a list may show, for the API's views; and Fields, the hand reader tracker.api.bodies
+still builds on (no view reads a body by hand any more: tracker.api.contract declares them)."""
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 
-from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.api.contract import json_object  # noqa: F401 (the areas not converted yet import it from here)
-from tracker.api.fields import MAX_PER_PAGE, parse_date
+from tracker.api.fields import parse_date
 from tracker.auth.models import Role
 from tracker.db import get_row
 from tracker.errors import ValidationError, abort_with
-from tracker.extensions import db
 from tracker.forms import day_problem
 from tracker.text import has_control_characters, invalid_characters, shown
 from tracker.units.services import subtree_select
@@ -86,56 +82,6 @@ class Fields:
             raise ValidationError(self.errors)
 
 
-def query_int(name: str, errors: dict[str, str], minimum: int | None = None) -> int | None:
-    """An integer query parameter (None when absent); a message goes into `errors` when it is not one."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    if not re.fullmatch(r"-?\d{1,18}", raw) or (minimum is not None and int(raw) < minimum):
-        errors[name] = (
-            _("Tham số “%(name)s” phải là số nguyên từ %(min)d trở lên.", name=name, min=minimum)
-            if minimum is not None
-            else _("Tham số “%(name)s” phải là số nguyên.", name=name)
-        )
-        return None
-    return int(raw)
-
-
-def query_choice(name: str, choices: Iterable[str], errors: dict[str, str], normalise: Callable = str) -> str | None:
-    """A query parameter that must be one of `choices` (None when absent)."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    by_key = {normalise(c): c for c in choices}
-    if normalise(raw) not in by_key:
-        errors[name] = _(
-            "Giá trị “%(value)s” của “%(name)s” không có; dùng một trong: %(choices)s.",
-            value=raw,
-            name=name,
-            choices=", ".join(by_key.values()),
-        )
-        return None
-    return by_key[normalise(raw)]
-
-
-def paging(errors: dict[str, str]) -> tuple[int, int]:
-    """?page= (from 1) and ?per_page= (default PER_PAGE, capped at MAX_PER_PAGE)."""
-    page = query_int("page", errors, minimum=1) or 1
-    per_page = query_int("per_page", errors, minimum=1) or current_app.config["PER_PAGE"]
-    return page, min(per_page, MAX_PER_PAGE)
-
-
-def page_of(stmt, page: int, per_page: int, serialise: Callable) -> dict:
-    """One page of a SELECT as {"items", "total", "page", "per_page"}."""
-    result = db.paginate(stmt, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
-    return {
-        "items": [serialise(row) for row in result.items],
-        "total": result.total,
-        "page": page,
-        "per_page": per_page,
-    }
-
-
 def scope_unit_ids():
     """The ids of the units the current user may read: None for an admin (all), else a SELECT (or [])."""
     if current_user.role == Role.ADMIN:
@@ -165,18 +111,3 @@ def listed_units(unit_id: int | None):
         raise ValidationError({"unit_id": _("Không có đơn vị nào có id %(id)d.", id=unit_id)})
     check_scope(unit_id)
     return subtree_select(unit_id)  # scope reaches a unit's whole subtree
-
-
-def body_unit(body, required: str, *, manage: bool = True):
-    """The unit a new row belongs to, from the body's `unit_id`: a field error when it is missing or unknown, and
-    out of scope refused (403) before any detail of the input is discussed. `manage`: the user must manage it."""
-    from tracker.auth.access import check_manage, check_scope
-    from tracker.units.models import Unit
-
-    unit_id = body.integer("unit_id", required)
-    unit = get_row(Unit, unit_id)
-    if unit_id is not None and unit is None:
-        body.errors["unit_id"] = _("Không có đơn vị nào có id %(id)d.", id=unit_id)
-    if unit is not None:
-        (check_manage if manage else check_scope)(unit.id)
-    return unit
