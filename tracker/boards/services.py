@@ -6,6 +6,10 @@ another, so who held which role, when, stays true. Over any period a board has a
 Tổ trưởng); a partial unique index on open head seats backs the check up against two simultaneous saves.
 A membership is current when starts_on ≤ today and (no end, or ends_on ≥ today): boards.models.current_members_clause,
 the same one the live-linked "board members" tasks and the dashboard count with.
+
+Over 400 lines on purpose: a board and its seats are one set of rules (the head rule reads the board's kind and its
+seats' dates; a unit that ended closes its boards and their seats alike; a seat's role must be one of its board's
+kind), which every caller (form, import, API, merge) meets through this one module, as each area's services.py.
 """
 
 import re
