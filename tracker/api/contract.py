@@ -45,7 +45,8 @@ from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest
 
-from tracker.errors import ValidationError, abort_with
+from tracker.errors import StaleVersion, ValidationError, abort_with, json_error
+from tracker.extensions import db
 from tracker.text import has_control_characters, invalid_characters, shown
 
 # Every error the API answers, by status: the component names are those flask-smorest gives them (HTTPStatus names:
@@ -190,6 +191,27 @@ class Blueprint(flask_smorest.Blueprint):
         """Document the error responses an operation may give (422 comes with `arguments`; 415, 429 and 503 are
         added to every operation they concern)."""
         return self.doc(responses={str(status): HTTPStatus(status).name for status in statuses})
+
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")  # every area's routes (tracker.api.views gathers them)
+
+# HTTP errors (400 malformed body or CSRF, 401, 403, 404, 405) already answer in the same JSON shape through
+# the app's handlers, which also audit refusals; only the domain errors need handlers here.
+
+
+@bp.errorhandler(ValidationError)
+def invalid(exc: ValidationError):
+    db.session.rollback()
+    if len(exc.fields) > 1:  # one message per field is in `fields`; joined they read badly
+        return json_error(422, _("Dữ liệu gửi lên có %(n)d trường không hợp lệ.", n=len(exc.fields)), exc.fields)
+    return json_error(422, exc.message, exc.fields)
+
+
+@bp.errorhandler(StaleVersion)
+def stale(exc: StaleVersion):
+    db.session.rollback()
+    message = str(exc) or _("Dữ liệu đã được người khác cập nhật. Hãy tải bản mới nhất rồi sửa lại.")
+    return json_error(409, message, {"version": message})
 
 
 class Api(flask_smorest.Api):

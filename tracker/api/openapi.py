@@ -1,6 +1,6 @@
-"""The OpenAPI 3.1 document of /api/v1: what tracker.api.contract generates from the schemas of the areas declared
-there (documents so far), merged with the hand-written dicts of the areas not converted yet (the openapi_* modules
-and the units below); tests/test_api.py keeps it equal to the routes."""
+"""The OpenAPI 3.1 document of /api/v1, generated from the schemas every area declares (tracker.api.contract), with
+each operation named after its endpoint, its path parameters in the operation, its paths relative to the server and
+the error responses every operation shares; tests/test_api.py keeps it equal to the routes."""
 
 import re
 from copy import deepcopy
@@ -8,59 +8,13 @@ from http import HTTPStatus
 
 from flask import current_app
 
-from tracker.api.fields import MAX_PER_PAGE
-
-
-def _ref(kind: str, name: str) -> dict:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
 
 def _errors(*statuses: int) -> dict:
-    return {str(status): _ref("responses", HTTPStatus(status).name) for status in statuses}
+    return {str(status): {"$ref": f"#/components/responses/{HTTPStatus(status).name}"} for status in statuses}
 
-
-def _path_id(name: str, what: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": what, "schema": {"type": "integer"}}
-
-
-def _query(name: str, description: str, schema: dict) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-
-
-_NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
-_TIMESTAMP = {"type": "string", "format": "date-time", "readOnly": True}
-_PAGING = [
-    _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
-    _query(
-        "per_page",
-        f"Items per page (default: the server's PER_PAGE, 50); values above {MAX_PER_PAGE} are capped.",
-        {"type": "integer", "minimum": 1},
-    ),
-]
-
-
-def _list_of(item: str) -> dict:
-    return {
-        "type": "object",
-        "required": ["items", "total", "page", "per_page"],
-        "properties": {
-            "items": {"type": "array", "items": _ref("schemas", item)},
-            "total": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-        },
-    }
-
-
-_SCHEMAS: dict = {}
-_PATHS: dict = {}
 
 # What every operation may answer besides its own: writes are limited and take JSON only (tracker.extensions'
-# API_WRITE_LIMIT, api.helpers.json_object), a poster counts against HEAVY_LIMIT, and any of them may meet the
+# API_WRITE_LIMIT, api.contract.json_object), a poster counts against HEAVY_LIMIT, and any of them may meet the
 # database away (tracker.errors).
 _HEAVY_READS = {"site_poster"}
 
@@ -75,8 +29,8 @@ _API_PREFIX = "/api/v1"
 
 def _generated() -> dict:
     """flask-smorest's document of the declared areas, each operation named after its endpoint, its path parameters
-    in the operation and its paths relative to the server (/api/v1), as the hand-written ones are."""
-    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    in the operation and its paths relative to the server (/api/v1)."""
+    spec = deepcopy(current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict())
     endpoints = {}
     for rule in current_app.url_map.iter_rules():
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
@@ -87,7 +41,7 @@ def _generated() -> dict:
         shared = item.pop("parameters", [])
         operations = {}
         for method, operation in item.items():
-            if "responses" not in operation:  # a route of an area not declared yet: the hand-written dicts say it
+            if "responses" not in operation:  # /openapi.json itself: not an operation of the API
                 continue
             operation.pop("tags", None)
             operation["operationId"] = endpoints[(path, method)]
@@ -101,15 +55,8 @@ def _generated() -> dict:
     return spec
 
 
-def _merged() -> dict:
+def _document() -> dict:
     spec = _generated()
-    for path, operations in _PATHS.items():
-        spec["paths"].setdefault(path, {})
-        for method, operation in operations.items():
-            if method in spec["paths"][path]:
-                raise RuntimeError(f"{method.upper()} {path} is both declared and hand-written")
-            spec["paths"][path][method] = deepcopy(operation)
-    spec["components"]["schemas"] |= deepcopy(_SCHEMAS)
     for operations in spec["paths"].values():
         for method, operation in operations.items():
             operation["responses"] |= _errors(*_shared_statuses(method, operation))
@@ -119,6 +66,6 @@ def _merged() -> dict:
 def document() -> dict:
     """The OpenAPI document (a copy: callers may change it); built once per app."""
     api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    if not hasattr(api, "merged_document"):
-        api.merged_document = _merged()
-    return deepcopy(api.merged_document)
+    if not hasattr(api, "built_document"):
+        api.built_document = _document()
+    return deepcopy(api.built_document)

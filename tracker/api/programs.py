@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tracker.api.contract import LOCATION
+from tracker.api.contract import LOCATION, bp
 from tracker.api.fields import (
     Body,
     Boolean,
@@ -27,7 +27,6 @@ from tracker.api.fields import (
     page_schema,
 )
 from tracker.api.helpers import get_or_404, listed_units
-from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.db import local_today
 from tracker.documents.models import Document

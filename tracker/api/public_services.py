@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.api.contract import LOCATION
+from tracker.api.contract import LOCATION, bp
 from tracker.api.fields import Paged, page
 from tracker.api.helpers import get_or_404, listed_units
 from tracker.api.public_services_schemas import (
@@ -25,7 +25,6 @@ from tracker.api.public_services_schemas import (
     ServiceQuery,
     ServiceReportSchema,
 )
-from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.db import get_row, local_today
 from tracker.errors import ValidationError

@@ -9,7 +9,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.api.contract import LOCATION
+from tracker.api.contract import LOCATION, bp
 from tracker.api.fields import page
 from tracker.api.helpers import get_or_404, listed_units
 from tracker.api.sites_schemas import (
@@ -25,7 +25,6 @@ from tracker.api.sites_schemas import (
     SitePatch,
     SiteQuery,
 )
-from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, STAFF, allow, check_manage, check_scope, in_scope
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.api.contract import LOCATION
+from tracker.api.contract import LOCATION, bp
 from tracker.api.fields import (
     Body,
     Boolean,
@@ -33,7 +33,6 @@ from tracker.api.fields import (
 )
 from tracker.api.helpers import get_or_404
 from tracker.api.programs import FigureSchema, load_program
-from tracker.api.views import bp
 from tracker.auth.access import EVERYONE, MANAGERS, STAFF, allow, check_manage, check_scope
 from tracker.auth.models import User
 from tracker.boards.models import Board, Membership

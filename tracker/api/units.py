@@ -2,11 +2,12 @@
 
 import marshmallow as ma
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from tracker.api.contract import bp
 from tracker.api.fields import Paged, QueryChoice, QueryInt, QueryText, page, page_schema
-from tracker.api.helpers import get_or_404, scope_unit_ids
-from tracker.api.views import bp
-from tracker.auth.access import EVERYONE, allow, check_scope
+from tracker.api.helpers import get_or_404
+from tracker.auth.access import EVERYONE, allow, check_scope, scope_unit_ids
 from tracker.units import services
 from tracker.units.models import Unit, UnitKind
 
@@ -58,7 +59,7 @@ class UnitQuery(Paged):
 def list_units(args: dict):
     """Units in the user's scope"""
     stmt = services.search(args.get("q", ""), kind=args.get("kind"), parent_id=args.get("parent_id"))
-    scope = scope_unit_ids()
+    scope = scope_unit_ids(current_user)
     if scope is not None:
         stmt = stmt.where(Unit.id.in_(scope))
     return page(stmt, args)
