@@ -71,6 +71,8 @@ def postgres_database(tmp_path_factory):
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)")
         conn.exec_driver_sql(f"CREATE DATABASE {PG_TEST_DB}")
+        # A throwaway database: a commit need not wait for the disk (a crash would lose its last tests' rows).
+        conn.exec_driver_sql(f"ALTER DATABASE {PG_TEST_DB} SET synchronous_commit = off")
     admin.dispose()
     url = _pg_url(PG_TEST_DB)
     _migrate(url, str(tmp_path_factory.mktemp("pg")))
@@ -82,8 +84,20 @@ def postgres_database(tmp_path_factory):
                 "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
             )
         ]
+        sequences = [
+            r[0] for r in conn.exec_driver_sql("SELECT sequencename FROM pg_sequences WHERE schemaname='public'")
+        ]
+        superuser = conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
     engine.dispose()
-    yield url, tables
+    if superuser:
+        # Emptying a test's few rows with DELETE is five times faster than TRUNCATE, which makes new files for every
+        # table. As a replica the session fires no trigger: not the append-only audit log's, nor the foreign keys'.
+        empty = "SET LOCAL session_replication_role = replica; "
+        empty += "".join(f'DELETE FROM "{table}"; ' for table in tables)
+        empty += "".join(f'ALTER SEQUENCE "{sequence}" RESTART; ' for sequence in sequences)
+    else:  # TRUNCATE fires no row triggers either, so the append-only audit table can be emptied
+        empty = f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
+    yield url, empty
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)")
@@ -96,11 +110,10 @@ def database_url(request, tmp_path):
         path = tmp_path / "tracker.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url, tables = request.getfixturevalue("postgres_database")
+    url, empty = request.getfixturevalue("postgres_database")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        # TRUNCATE fires no row triggers, so the append-only audit table can be emptied between tests.
-        conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql(empty)
     engine.dispose()
     return url
 

@@ -12,23 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.api.contract import LOCATION, bp
-from tracker.api.fields import (
-    Body,
-    Choice,
-    Day,
-    Integer,
-    Paged,
-    QueryChoice,
-    QueryInt,
-    RowRef,
-    Text,
-    UnitRef,
-    With,
-    echoes,
-    page,
-    page_schema,
-)
+from tracker.api.fields import Body, Choice, Day, Integer, RowRef, Text, UnitRef, echoes
 from tracker.api.helpers import get_or_404, listed_units
+from tracker.api.queries import Paged, QueryChoice, QueryInt, With, page, page_schema
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.auth.models import User
 from tracker.boards import services

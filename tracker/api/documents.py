@@ -6,21 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.api.contract import LOCATION, bp
-from tracker.api.fields import (
-    Body,
-    Day,
-    Integer,
-    Paged,
-    QueryChoice,
-    QueryInt,
-    QueryText,
-    Text,
-    UnitRef,
-    echoes,
-    page,
-    page_schema,
-)
+from tracker.api.fields import Body, Day, Integer, Text, UnitRef, echoes
 from tracker.api.helpers import get_or_404, listed_units
+from tracker.api.queries import Paged, QueryChoice, QueryInt, QueryText, page, page_schema
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.documents import services
 from tracker.documents.models import Document

@@ -1,5 +1,6 @@
-"""The building blocks of the API's schemas (see tracker.api.contract for how an area uses them): request bodies and
-query strings whose fields speak Vietnamese and name the field, and pages of a response schema."""
+"""The fields of the API's request bodies (see tracker.api.contract for how an area uses them): each speaks
+Vietnamese and names the field. Query strings, pages and answers read from derived objects are in
+tracker.api.queries."""
 
 import decimal
 import re
@@ -8,17 +9,14 @@ from contextlib import contextmanager
 from datetime import date
 
 import marshmallow as ma
-from flask import current_app
 from flask_babel import gettext as _
 
 from tracker.db import MAX_ID, get_row
 from tracker.errors import ValidationError
-from tracker.extensions import db
 from tracker.forms import day_problem
 from tracker.numbers import parse_plain
 from tracker.text import has_control_characters, invalid_characters, shown
 
-MAX_PER_PAGE = 200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -59,7 +57,7 @@ def echoes(response: type[ma.Schema]):
     return add
 
 
-class _Named:
+class Named:
     """A field whose messages are Vietnamese and name it. `needed`: the message when a value is required and is
     missing, null or blank (else a general one)."""
 
@@ -82,7 +80,7 @@ class _Named:
         raise NotImplementedError
 
 
-class Integer(_Named, ma.fields.Integer):
+class Integer(Named, ma.fields.Integer):
     """A JSON integer (not a string of digits, not true/false)."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
@@ -94,7 +92,7 @@ class Integer(_Named, ma.fields.Integer):
         return _("Trường “%(name)s” phải là số nguyên.", name=self.label)
 
 
-class Text(_Named, ma.fields.String):
+class Text(Named, ma.fields.String):
     """A JSON string without control or bidirectional characters; blank is refused when a value is required or
     `needed`; `max_length` bounds it."""
 
@@ -131,7 +129,7 @@ def parse_date(value) -> date | None:
         return None
 
 
-class Day(_Named, ma.fields.Date):
+class Day(Named, ma.fields.Date):
     """An ISO day YYYY-MM-DD that exists, within the years any stored day may have (tracker.forms.day_problem)."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> date:
@@ -163,111 +161,10 @@ class UnitRef(Integer):
         return unit
 
 
-# --- queries --------------------------------------------------------------------------------------------------
+# --- choices and rows -------------------------------------------------------------------------------------------------
 
 
-class Query(ma.Schema):
-    """Query parameters: trimmed, a blank one counts as absent, unknown ones are ignored."""
-
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    @ma.pre_load
-    def _drop_blanks(self, data, **kwargs) -> dict:
-        keys = (field.data_key or name for name, field in self.load_fields.items())
-        given = {key: data.get(key) for key in keys}  # webargs' proxy answers `missing` for an absent key
-        return {key: value.strip() for key, value in given.items() if isinstance(value, str) and value.strip()}
-
-
-class QueryText(ma.fields.String):
-    """Free text to search with (the search cleans it)."""
-
-
-class QueryInt(_Named, ma.fields.Integer):
-    """An integer parameter, at least `minimum` when given."""
-
-    def __init__(self, *, minimum: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.minimum = minimum
-        if minimum is not None:
-            self.metadata = {**self.metadata, "minimum": minimum}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> int:
-        if not re.fullmatch(r"-?\d{1,18}", value) or (self.minimum is not None and int(value) < self.minimum):
-            raise self.make_error("invalid")
-        return int(value)
-
-    def invalid(self) -> str:
-        if self.minimum is not None:
-            return _("Tham số “%(name)s” phải là số nguyên từ %(min)d trở lên.", name=self.label, min=self.minimum)
-        return _("Tham số “%(name)s” phải là số nguyên.", name=self.label)
-
-
-class QueryChoice(_Named, ma.fields.String):
-    """One of `choices`, compared after `normalise` (str.upper: any case); loads as the choice itself."""
-
-    def __init__(self, choices: Iterable[str], *, normalise: Callable[[str], str] = str, **kwargs):
-        self.by_key = {normalise(choice): choice for choice in choices}
-        self.normalise = normalise
-        super().__init__(**kwargs)
-        self.metadata = {**self.metadata, "enum": list(self.by_key.values())}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
-        choice = self.by_key.get(self.normalise(value))
-        if choice is None:
-            raise ma.ValidationError(
-                _(
-                    "Giá trị “%(value)s” của “%(name)s” không có; dùng một trong: %(choices)s.",
-                    value=value,
-                    name=self.label,
-                    choices=", ".join(self.by_key.values()),
-                )
-            )
-        return choice
-
-
-class Paged(Query):
-    """?page= (from 1) and ?per_page= (default PER_PAGE, capped at MAX_PER_PAGE)."""
-
-    page = QueryInt(minimum=1, load_default=1, metadata={"description": "Page number, from 1."})
-    per_page = QueryInt(
-        minimum=1,
-        metadata={
-            "description": f"Items per page (default: the server's PER_PAGE, 50); values above {MAX_PER_PAGE} are "
-            "capped."
-        },
-    )
-
-    @ma.post_load
-    def _cap(self, data: dict, **kwargs) -> dict:
-        return data | {"per_page": min(data.get("per_page") or current_app.config["PER_PAGE"], MAX_PER_PAGE)}
-
-
-# --- responses ------------------------------------------------------------------------------------------------
-
-
-class PageSchema(ma.Schema):
-    total = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
-    page = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
-
-
-def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
-    """The schema of a page of `item`s; its component is `<Item>List`."""
-    name = item.__name__.removesuffix("Schema") + "ListSchema"
-    return type(PageSchema)(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item), required=True)})
-
-
-def page(stmt, args: dict) -> dict:
-    """One page of a SELECT (args from a `Paged` query), for `page_schema`."""
-    result = db.paginate(stmt, page=args["page"], per_page=args["per_page"], max_per_page=MAX_PER_PAGE, error_out=False)
-    return {"items": result.items, "total": result.total, "page": args["page"], "per_page": args["per_page"]}
-
-
-# --- choices and rows (added with boards; shared by the areas) --------------------------------------------------
-
-
-class Choice(_Named, ma.fields.String):
+class Choice(Named, ma.fields.String):
     """One of `choices` (an enum's values or strings), exactly as written; loads as the value itself (a str).
     `allow_none=True` lets null through (and the document lists null among the choices)."""
 
@@ -317,10 +214,10 @@ class RowRef(Integer):
         return row
 
 
-# --- decimals and booleans (added with programs and tasks; shared by the areas) ----------------------------------
+# --- decimals and booleans --------------------------------------------------------------------------------------------
 
 
-class Decimal(_Named, ma.fields.Field):
+class Decimal(Named, ma.fields.Field):
     """A quantity sent as a JSON number or as a plain decimal string ("1234.5": a point, no thousands grouping, no
     exponent; tracker.numbers.parse_plain), loaded as a decimal.Decimal. "4,03", "1e3", true or NaN are refused
     naming the field; ranges, rounding and the 10× plausibility check (an update's `confirm`) are the services'."""
@@ -364,7 +261,7 @@ class DecimalText(ma.fields.Field):
         return None if value is None else format(decimal.Decimal(value).normalize(), "f")
 
 
-class Boolean(_Named, ma.fields.Boolean):
+class Boolean(Named, ma.fields.Boolean):
     """A JSON true or false (not "true", 1 or null)."""
 
     def make_error(self, key: str, **kwargs) -> ma.ValidationError:
@@ -381,10 +278,10 @@ class Boolean(_Named, ma.fields.Boolean):
         return _("Trường “%(name)s” phải là true hoặc false.", name=self.label)
 
 
-# --- lists of ids (added with sites' posters; shared by the areas) ------------------------------------------------
+# --- lists of ids -----------------------------------------------------------------------------------------------------
 
 
-class IdList(_Named, ma.fields.List):
+class IdList(Named, ma.fields.List):
     """A non-empty JSON list of row ids (positive integers), loaded with each id once, in the order sent; whether
     the rows exist and may be used is the view's to say. `not_list`: the message when it is not a non-empty list,
     `not_ids`: when an item is not an id (else general ones naming the field)."""
@@ -405,33 +302,6 @@ class IdList(_Named, ma.fields.List):
 
     def invalid(self) -> str:
         return str(self.not_list or _("Trường “%(name)s” phải là danh sách id, không rỗng.", name=self.label))
-
-
-# --- responses read from derived objects (added with programs and tasks) ----------------------------------------
-
-
-class NestedFrom(ma.fields.Nested):
-    """A nested object computed from the object dumped, `read(obj)`: a state's figures side by side under one key
-    (`read=lambda state: state`), or a method's answer (`read=lambda state: state.explain()`)."""
-
-    def __init__(self, nested, *, read: Callable, **kwargs):
-        super().__init__(nested, dump_only=True, **kwargs)
-        self.read = read
-
-    def serialize(self, attr, obj, accessor=None, **kwargs):
-        return self._serialize(self.read(obj), attr, obj, **kwargs)
-
-
-class With:
-    """`base` answered with a few more attributes: With(state, warnings=saved.warnings) dumps as the state plus its
-    warnings, for a response schema that adds to what a row or a state has."""
-
-    def __init__(self, base, **more):
-        self._base = base
-        self.__dict__.update(more)
-
-    def __getattr__(self, name: str):
-        return getattr(self._base, name)
 
 
 @contextmanager

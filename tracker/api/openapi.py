@@ -30,7 +30,7 @@ _API_PREFIX = "/api/v1"
 def _generated() -> dict:
     """flask-smorest's document of the declared areas, each operation named after its endpoint, its path parameters
     in the operation and its paths relative to the server (/api/v1)."""
-    spec = deepcopy(current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict())
+    spec = deepcopy(current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].documented_spec().to_dict())
     endpoints = {}
     for rule in current_app.url_map.iter_rules():
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)

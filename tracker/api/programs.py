@@ -8,25 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.api.contract import LOCATION, bp
-from tracker.api.fields import (
-    Body,
-    Boolean,
-    Day,
-    DecimalText,
-    Integer,
-    NestedFrom,
-    Paged,
-    QueryChoice,
-    QueryInt,
-    RowRef,
-    Text,
-    UnitRef,
-    With,
-    echoes,
-    page,
-    page_schema,
-)
+from tracker.api.fields import Body, Boolean, Day, DecimalText, Integer, RowRef, Text, UnitRef, echoes
 from tracker.api.helpers import get_or_404, listed_units
+from tracker.api.queries import NestedFrom, Paged, QueryChoice, QueryInt, With, page, page_schema
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.db import local_today
 from tracker.documents.models import Document

@@ -10,7 +10,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.api.contract import LOCATION, bp
-from tracker.api.fields import Paged, page
 from tracker.api.helpers import get_or_404, listed_units
 from tracker.api.public_services_schemas import (
     PeriodCreate,
@@ -25,6 +24,7 @@ from tracker.api.public_services_schemas import (
     ServiceQuery,
     ServiceReportSchema,
 )
+from tracker.api.queries import Paged, page
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
 from tracker.db import get_row, local_today
 from tracker.errors import ValidationError

@@ -7,21 +7,8 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tracker.api.fields import (
-    Body,
-    Day,
-    Integer,
-    Paged,
-    Query,
-    QueryChoice,
-    QueryInt,
-    QueryText,
-    Text,
-    UnitRef,
-    echoes,
-    page_schema,
-    parse_date,
-)
+from tracker.api.fields import Body, Day, Integer, Text, UnitRef, echoes, parse_date
+from tracker.api.queries import Paged, Query, QueryChoice, QueryInt, QueryText, page_schema
 from tracker.api.units import UnitSchema
 from tracker.auth.access import check_manage
 from tracker.public_services import report, services

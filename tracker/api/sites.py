@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.contract import LOCATION, bp
-from tracker.api.fields import page
 from tracker.api.helpers import get_or_404, listed_units
+from tracker.api.queries import page
 from tracker.api.sites_schemas import (
     POSTER_FILTERS,
     CodeRotate,

@@ -7,21 +7,8 @@ import marshmallow as ma
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from tracker.api.fields import (
-    Body,
-    Choice,
-    IdList,
-    Integer,
-    Paged,
-    Query,
-    QueryChoice,
-    QueryInt,
-    QueryText,
-    Text,
-    UnitRef,
-    echoes,
-    page_schema,
-)
+from tracker.api.fields import Body, Choice, IdList, Integer, Text, UnitRef, echoes
+from tracker.api.queries import Paged, Query, QueryChoice, QueryInt, QueryText, page_schema
 from tracker.auth.access import check_scope
 from tracker.db import local_today
 from tracker.qr.address import check_in_url, public_base_url

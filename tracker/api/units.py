@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api.contract import bp
-from tracker.api.fields import Paged, QueryChoice, QueryInt, QueryText, page, page_schema
 from tracker.api.helpers import get_or_404
+from tracker.api.queries import Paged, QueryChoice, QueryInt, QueryText, page, page_schema
 from tracker.auth.access import EVERYONE, allow, check_scope, scope_unit_ids
 from tracker.units import services
 from tracker.units.models import Unit, UnitKind
