@@ -13,7 +13,8 @@ from tests import factories
 from tests.test_api import assert_error, bearer, new_document
 from tests.test_api_programs import conforms
 from tracker.api.contract import field_messages
-from tracker.api.fields import Body, Day, Integer, Paged, QueryChoice, QueryInt, Text
+from tracker.api.fields import Body, Day, Integer, Text
+from tracker.api.queries import Paged, QueryChoice, QueryInt
 from tracker.documents.models import Document
 from tracker.extensions import db
 
