@@ -227,17 +227,24 @@ def _check_grant(actor: User, role: Role | None, unit: Unit | None) -> None:
         raise ValidationError(errors)
 
 
-def add_user(
-    actor: User, *, username: str, password: str, role: Role | str, unit_code: str | None, full_name: str = ""
-) -> User:
-    """Create an account on behalf of `actor`, who may only grant roles and units within their own rights."""
-    errors: dict[str, str] = {}
+def _granted(errors: dict[str, str], actor: User, role: Role | str, unit_code: str | None):
+    """The role and unit `actor` may give an account (read, then checked against the actor's own rights and the
+    role's scope); each problem goes into `errors` under its field."""
     role = _collect(errors, _role, role)
     unit = _collect(errors, _unit, unit_code, actor)
     if "unit" not in errors:
         _collect(errors, _check_grant, actor, role, unit)
         if role is not None:
             _collect(errors, _check_scope, role, unit)
+    return role, unit
+
+
+def add_user(
+    actor: User, *, username: str, password: str, role: Role | str, unit_code: str | None, full_name: str = ""
+) -> User:
+    """Create an account on behalf of `actor`, who may only grant roles and units within their own rights."""
+    errors: dict[str, str] = {}
+    role, unit = _granted(errors, actor, role, unit_code)
     username = _collect(errors, _check_username, username) or username
     problem = password_problem(password, username)
     if problem:
@@ -260,12 +267,7 @@ def edit_user(
     """Edit an account opened at `version` (StaleVersion if it changed since); deactivating ends its access."""
     check_version(user, version)
     errors: dict[str, str] = {}
-    role = _collect(errors, _role, role)
-    unit = _collect(errors, _unit, unit_code, actor)
-    if "unit" not in errors:
-        _collect(errors, _check_grant, actor, role, unit)
-        if role is not None:
-            _collect(errors, _check_scope, role, unit)
+    role, unit = _granted(errors, actor, role, unit_code)
     if actor.id == user.id:
         # Nobody locks themselves out: another administrator has to do that.
         if not is_active:
