@@ -159,11 +159,25 @@ def hidden_errors(form: FlaskForm) -> None:
             form.form_errors.extend(str(e) for e in field.errors)
 
 
-def round_trip(form: FlaskForm, save, render, done, *, stale=None, field_of: dict[str, str] | None = None):
+def round_trip(
+    form: FlaskForm,
+    save,
+    render,
+    done,
+    *,
+    stale=None,
+    on_stale=None,
+    validate_more=None,
+    field_of: dict[str, str] | None = None,
+):
     """The round trip every create or edit form makes. When the form validates: `save()`; a stale version shows the
     form again with `stale` above it (409), a service's ValidationError with each message on its field (400), else
     the change is committed and `done(result)` answers (a redirect). A GET shows the form (200), an invalid POST
-    shows it with its errors (400). `render()` renders the page with the form."""
+    shows it with its errors (400). `render()` renders the page with the form.
+
+    Hooks for the few forms that need more: `on_stale()` renders the 409 page itself, after the rollback (a form
+    reloaded with what is saved now); `validate_more()` runs on an invalid POST and the ValidationError it raises
+    names the fields the form's own checks left alone, so every bad field is named at once."""
     from tracker.errors import StaleVersion
     from tracker.extensions import db
 
@@ -171,9 +185,11 @@ def round_trip(form: FlaskForm, save, render, done, *, stale=None, field_of: dic
         try:
             result = save()
         except StaleVersion:
-            if stale is None:
+            if stale is None and on_stale is None:
                 raise
             db.session.rollback()
+            if on_stale is not None:
+                return on_stale(), 409
             form.form_errors.append(str(stale))
             return render(), 409
         except ValidationError as exc:
@@ -183,7 +199,19 @@ def round_trip(form: FlaskForm, save, render, done, *, stale=None, field_of: dic
         db.session.commit()
         return done(result)
     hidden_errors(form)
-    return render(), 400 if form.is_submitted() else 200
+    if not form.is_submitted():
+        return render(), 200
+    if validate_more is not None:
+        try:
+            validate_more()
+        except ValidationError as exc:
+            fresh = {}
+            for key, message in exc.fields.items():
+                field = form._fields.get((field_of or {}).get(key, key))
+                if field is None or not field.errors:  # a field says once what is wrong with it
+                    fresh[key] = message
+            show_errors(form, ValidationError(fresh), field_of)
+    return render(), 400
 
 
 def register(app) -> None:

@@ -19,9 +19,8 @@ from tracker.auth.forms import (
     UserForm,
 )
 from tracker.auth.models import Role, User
-from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
-from tracker.forms import hidden_errors, round_trip, show_errors
+from tracker.forms import round_trip
 from tracker.layout import AUDIT_ACTIONS
 from tracker.qr import address, render
 from tracker.settings import Setting
@@ -109,37 +108,37 @@ def user_show(user_id: int):
 def user_edit(user_id: int):
     user = _load_user(user_id)
     form = _edit_form(user, submitted=request.method == "POST")
-    if request.method == "POST" and form.validate():
-        try:
-            services.edit_user(
-                _actor(),
-                user,
-                version=form.version.number,
-                full_name=form.full_name.data or "",
-                role=form.role.data,
-                unit_code=form.unit_code.data,
-                is_active=form.is_active.data,
+
+    def reloaded():
+        fresh = _edit_form(user)  # what is saved now, at its new version
+        fresh.form_errors.append(
+            _(
+                "Tài khoản này vừa được người khác cập nhật nên thay đổi của bạn chưa được lưu. "
+                "Biểu mẫu đã hiện dữ liệu mới nhất; hãy kiểm tra rồi lưu lại."
             )
-        except StaleVersion:
-            db.session.rollback()
-            form = _edit_form(user)  # what is saved now, at its new version
-            form.form_errors.append(
-                _(
-                    "Tài khoản này vừa được người khác cập nhật nên thay đổi của bạn chưa được lưu. "
-                    "Biểu mẫu đã hiện dữ liệu mới nhất; hãy kiểm tra rồi lưu lại."
-                )
-            )
-            return render_template("admin/user_form.html", form=form, user=user), 409
-        except ValidationError as exc:
-            show_errors(form, exc, _FIELD_OF)
-        else:
-            db.session.commit()
-            flash(_("Đã lưu tài khoản “%(u)s”.", u=user.username), "success")
-            return redirect(url_for("admin.user_show", user_id=user.id))
-    if request.method == "POST":
-        hidden_errors(form)
-        return render_template("admin/user_form.html", form=form, user=user), 400
-    return render_template("admin/user_form.html", form=form, user=user)
+        )
+        return render_template("admin/user_form.html", form=fresh, user=user)
+
+    def done(_result):
+        flash(_("Đã lưu tài khoản “%(u)s”.", u=user.username), "success")
+        return redirect(url_for("admin.user_show", user_id=user.id))
+
+    return round_trip(
+        form,
+        lambda: services.edit_user(
+            _actor(),
+            user,
+            version=form.version.number,
+            full_name=form.full_name.data or "",
+            role=form.role.data,
+            unit_code=form.unit_code.data,
+            is_active=form.is_active.data,
+        ),
+        lambda: render_template("admin/user_form.html", form=form, user=user),
+        done,
+        on_stale=reloaded,
+        field_of=_FIELD_OF,
+    )
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from tracker.auth.forms import LoginForm, PasswordForm
 from tracker.auth.passwords import verify_password
 from tracker.errors import ValidationError
 from tracker.extensions import db, limiter
+from tracker.forms import round_trip
 from tracker.text import shown
 
 bp = Blueprint("auth", __name__)
@@ -68,6 +69,7 @@ def _account_locked(limit: RequestLimit):
 )
 @public
 def login():
+    """Not forms.round_trip: a failed login is audited and committed, and answers 401 so the rate limits count it."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboards.index"))
     form = LoginForm()
@@ -101,18 +103,16 @@ def logout():
 @allow(EVERYONE)
 def password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
+    user = current_user._get_current_object()
+
+    def save():
         if not verify_password(user.password_hash, form.current.data):
-            form.current.errors.append(_("Mật khẩu hiện tại không đúng."))
-            return render_template("auth/password.html", form=form), 400
-        try:
-            services.set_password(user, form.password.data)
-        except ValidationError as exc:
-            form.password.errors.append(exc.fields["password"])
-            return render_template("auth/password.html", form=form), 400
-        db.session.commit()
+            raise ValidationError({"current": _("Mật khẩu hiện tại không đúng.")})
+        services.set_password(user, form.password.data)
+
+    def done(_result):
         login_user(user)  # this browser keeps going with the new session token
         flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
         return redirect(url_for("dashboards.index"))
-    return render_template("auth/password.html", form=form), 400 if form.is_submitted() else 200
+
+    return round_trip(form, save, lambda: render_template("auth/password.html", form=form), done)

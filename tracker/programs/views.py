@@ -28,9 +28,8 @@ from tracker.auth.models import User
 from tracker.db import Saved, get_row
 from tracker.documents import services as document_services
 from tracker.documents.services import find_document
-from tracker.errors import StaleVersion, ValidationError
 from tracker.extensions import db
-from tracker.forms import hidden_errors, query_id, round_trip, show_errors
+from tracker.forms import query_id, round_trip
 from tracker.programs import progress, rules, services
 from tracker.programs.chart import value_chart
 from tracker.programs.forms import (
@@ -342,29 +341,32 @@ def task_update(task_id: int):
     if not services.may_update(current_user, task):
         abort(403)
     form = UpdateForm()
-    if not form.validate_on_submit():
-        hidden_errors(form)
-        return _render_task(task, update_form=form, status=400)
-    try:
-        services.add_update(
-            task,
-            current_user,
-            form.value_for(task.measure_kind),
-            note=form.note.data or "",
-            evidence_document=find_document(task.program.unit, form.evidence_reference.data, "evidence_reference"),
-            evidence_url=form.evidence_url.data,
-            expected_version=form.version.number,
-            confirmed=form.confirm.data,
-        )
-    except StaleVersion:
-        db.session.rollback()
-        form.form_errors.append(str(STALE))
-        return _render_task(task, update_form=form, status=409)
-    except ValidationError as exc:
-        db.session.rollback()
-        show_errors(form, exc, {"evidence_document": "evidence_reference"})
-        form.ask_confirm = isinstance(exc, services.NeedsConfirmation)
-        return _render_task(task, update_form=form, status=400)
-    db.session.commit()
-    flash(_("Đã cập nhật tiến độ “%(title)s”.", title=task.title), "success")
-    return redirect(url_for("programs.task_show", task_id=task.id))
+
+    def save():
+        try:
+            return services.add_update(
+                task,
+                current_user,
+                form.value_for(task.measure_kind),
+                note=form.note.data or "",
+                evidence_document=find_document(task.program.unit, form.evidence_reference.data, "evidence_reference"),
+                evidence_url=form.evidence_url.data,
+                expected_version=form.version.number,
+                confirmed=form.confirm.data,
+            )
+        except services.NeedsConfirmation:
+            form.ask_confirm = True  # the form shows the "I confirm this value" box
+            raise
+
+    def done(_result):
+        flash(_("Đã cập nhật tiến độ “%(title)s”.", title=task.title), "success")
+        return redirect(url_for("programs.task_show", task_id=task.id))
+
+    return round_trip(
+        form,
+        save,
+        lambda: _render_task(task, update_form=form)[0],
+        done,
+        stale=STALE,
+        field_of={"evidence_document": "evidence_reference"},
+    )

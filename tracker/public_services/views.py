@@ -101,27 +101,22 @@ def index():
 def create():
     form = CreateServiceForm(unit=_default_unit_ref())
     form.within = name_scope(current_user)
-    status = 200
-    if form.validate_on_submit():
+
+    def save():
         check_manage(form.found_unit.id)
-        try:
-            service = services.create_service(form.found_unit, form.fields(), today=local_today())
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("public_services/form.html", form=form, service=None), 400
-        db.session.commit()
+        return services.create_service(form.found_unit, form.fields(), today=local_today())
+
+    def done(service):
         flash(_("Đã thêm thủ tục %(code)s “%(name)s”.", code=service.code, name=service.name), "success")
         return redirect(url_for("public_services.show", service_id=service.id))
-    if form.is_submitted():  # the unit is wrong: name the other bad fields too, all at once
-        try:
-            services.check_fields(form.fields())
-        except ValidationError as exc:
-            fresh = {key: message for key, message in exc.fields.items() if not form[key].errors}
-            if fresh:
-                show_errors(form, ValidationError(fresh))
-        status = 400
-    return render_template("public_services/form.html", form=form, service=None), status
+
+    return round_trip(
+        form,
+        save,
+        lambda: render_template("public_services/form.html", form=form, service=None),
+        done,
+        validate_more=lambda: services.check_fields(form.fields()),  # the unit is wrong: name the others too
+    )
 
 
 @bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
