@@ -304,6 +304,7 @@ def test_the_services_bodies_and_queries_are_declared(client):
         "4",
         "online",
         "offline",
+        "",  # blank: any level
     ]
 
 

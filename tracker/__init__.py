@@ -5,8 +5,9 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from tracker import config as default_config
 from tracker import db as tracker_db
@@ -48,6 +49,14 @@ class BoundedInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        # A 404 here, not a rule left unmatched: werkzeug would answer a PATCH to /tasks/99999999999 with a 405
+        # (the GET rule of the same path matched, the PATCH rule did not).
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def configure(app: Flask, test_config: dict | None) -> None:

@@ -5,13 +5,14 @@ import re
 from collections.abc import Callable, Iterable
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from tracker.api.fields import Named
 from tracker.extensions import db
 
 MAX_PER_PAGE = 200
+LARGEST = 10**18 - 1  # a QueryInt's 18 digits
 
 
 # --- queries --------------------------------------------------------------------------------------------------
@@ -25,9 +26,16 @@ class Query(ma.Schema):
 
     @ma.pre_load
     def _drop_blanks(self, data, **kwargs) -> dict:
-        keys = (field.data_key or name for name, field in self.load_fields.items())
+        keys = [field.data_key or name for name, field in self.load_fields.items()]
+        repeated = {key: _("Tham số “%(name)s” chỉ được gửi một lần.", name=key) for key in keys if _sent_twice(key)}
+        if repeated:  # ?page=1&page=2: which one was meant is not ours to guess
+            raise ma.ValidationError(repeated)
         given = {key: data.get(key) for key in keys}  # webargs' proxy answers `missing` for an absent key
         return {key: value.strip() for key, value in given.items() if isinstance(value, str) and value.strip()}
+
+
+def _sent_twice(key: str) -> bool:
+    return len(request.args.getlist(key)) > 1
 
 
 class QueryText(ma.fields.String):
@@ -35,13 +43,13 @@ class QueryText(ma.fields.String):
 
 
 class QueryInt(Named, ma.fields.Integer):
-    """An integer parameter, at least `minimum` when given."""
+    """An integer parameter of 18 digits at most (beyond, no column could match it), at least `minimum` when
+    given."""
 
     def __init__(self, *, minimum: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.minimum = minimum
-        if minimum is not None:
-            self.metadata = {**self.metadata, "minimum": minimum}
+        self.metadata = {"minimum": -LARGEST if minimum is None else minimum, "maximum": LARGEST, **self.metadata}
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         if not re.fullmatch(r"-?\d{1,18}", value) or (self.minimum is not None and int(value) < self.minimum):
@@ -61,7 +69,7 @@ class QueryChoice(Named, ma.fields.String):
         self.by_key = {normalise(choice): choice for choice in choices}
         self.normalise = normalise
         super().__init__(**kwargs)
-        self.metadata = {**self.metadata, "enum": list(self.by_key.values())}
+        self.metadata = {**self.metadata, "enum": [*self.by_key.values(), ""]}  # blank: any (a Query's rule)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         choice = self.by_key.get(self.normalise(value))

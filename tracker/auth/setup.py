@@ -73,6 +73,8 @@ def guard():
         audit.set_request_actor(user.id, user.username)
         g._login_user = user  # this request only; the session cookie is ignored
     elif request.method not in SAFE_METHODS:
+        if request.blueprint == "api" and access != PUBLIC and not current_user.is_authenticated:
+            return login_manager.unauthorized()  # the documented 401 of an API write without credentials
         csrf.protect()
 
     if access == PUBLIC:
