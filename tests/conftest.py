@@ -4,11 +4,14 @@ TRACKER_TEST_POSTGRES_URL is set, on PostgreSQL too. The schema is built by the 
 import os
 import re
 import shutil
+from urllib.parse import quote
 
+import jsonschema_rs
 import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
+from werkzeug.exceptions import HTTPException
 
 from tests import factories
 from tracker import create_app
@@ -154,9 +157,68 @@ class CSRFClient(FlaskClient):
             db.session.commit()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+            check_against_the_api_document(self.application, response)
         if has_app_context():
             db.session.expire_all()
         return response
+
+
+# The API's OpenAPI document and a validator per response it declares, built once per worker: the document depends
+# on no test's settings.
+_API_CONTRACT: dict = {}
+
+
+def _declared(app) -> dict:
+    if not _API_CONTRACT:
+        from tracker.api.openapi import document
+
+        doc = document()
+        _API_CONTRACT["doc"] = doc
+        _API_CONTRACT["operations"] = {
+            operation["operationId"]: (path, method, operation)
+            for path, operations in doc["paths"].items()
+            for method, operation in operations.items()
+        }
+        _API_CONTRACT["validators"] = {}
+    return _API_CONTRACT
+
+
+def _pointer(*parts: str) -> str:
+    """A JSON pointer as a URI fragment: '/' and '~' escaped, then '{' and '}' of path templates percent-encoded."""
+    return "#/" + "/".join(quote(part.replace("~", "~0").replace("/", "~1"), safe="~") for part in parts)
+
+
+def check_against_the_api_document(app, response) -> None:
+    """Every JSON answer of the API that a test receives has a status its operation declares and a body its declared
+    schema accepts (DESIGN §5; issue 12's contract), whatever the test itself asserts."""
+    request = response.request
+    if not request.path.startswith("/api/v1/") or response.mimetype != "application/json":
+        return
+    try:
+        endpoint, _values = app.url_map.bind("localhost").match(request.path, method=request.method)
+    except HTTPException:
+        return  # no route: the app's own 404/405, the same shape everywhere
+    contract = _declared(app)
+    operation_id = endpoint.removeprefix("api.")
+    if operation_id not in contract["operations"]:
+        return  # /openapi.json itself
+    path, method, operation = contract["operations"][operation_id]
+    status = str(response.status_code)
+    assert status in operation["responses"], f"{request.method} {request.path}: {status} is not declared"
+    declared = operation["responses"][status]
+    location = ("paths", path, method, "responses", status)
+    if "$ref" in declared:
+        name = declared["$ref"].rsplit("/", 1)[1]
+        declared, location = contract["doc"]["components"]["responses"][name], ("components", "responses", name)
+    if "application/json" not in declared.get("content", {}):
+        return
+    pointer = _pointer(*location, "content", "application/json", "schema")
+    validators = contract["validators"]
+    if pointer not in validators:
+        validators[pointer] = jsonschema_rs.validator_for({**contract["doc"], "$ref": pointer})
+    found = validators[pointer].iter_errors(response.json)
+    errors = [f"{e.message} at /{'/'.join(map(str, e.instance_path))}" for e in found]
+    assert not errors, f"{request.method} {request.path} → {status} does not fit its declared schema: {errors}"
 
 
 @pytest.fixture

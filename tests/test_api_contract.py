@@ -226,3 +226,21 @@ def test_query_fields_read_text_from_the_query_string(app):
         "n": "Tham số “n” phải là số nguyên.",
         "page": "Tham số “page” phải là số nguyên từ 1 trở lên.",
     }
+
+
+def test_every_api_answer_a_test_receives_is_checked_against_the_document(app, client, users, ward):
+    """tests/conftest.py checks each /api/v1 JSON answer of every test: a body off its schema, or a status the
+    operation does not declare, fails the test that received it."""
+    from tests.conftest import check_against_the_api_document
+
+    document = factories.create_document(ward)
+    db.session.commit()
+    answer = client.get(f"/api/v1/documents/{document.id}", headers=bearer(users["viewer"]))
+    assert answer.status_code == 200
+    check_against_the_api_document(app, answer)
+    answer.set_data(json.dumps({**answer.get_json(), "title": 42}))
+    with pytest.raises(AssertionError, match="does not fit its declared schema"):
+        check_against_the_api_document(app, answer)
+    answer.status_code = 418
+    with pytest.raises(AssertionError, match="418 is not declared"):
+        check_against_the_api_document(app, answer)
