@@ -26,7 +26,7 @@ from tracker.imports.engine import (
     preview,
     report_lines,
 )
-from tracker.imports.flow import ImportFlow, UploadForm, add_routes, load_stash
+from tracker.imports.flow import ImportFlow, UploadForm, add_routes, load_stash, typed_unit
 from tracker.imports.reading import MAX_ENTRIES, MAX_UNCOMPRESSED, read_rows
 from tracker.imports.stashes import STASH_SECONDS, Stashed, discard, stash
 from tracker.imports.writing import (
@@ -53,6 +53,7 @@ __all__ = [
     "XLSX_MIMETYPE",
     "Column",
     "ImportFlow",
+    "typed_unit",
     "Importer",
     "Preview",
     "RowResult",

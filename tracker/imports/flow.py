@@ -20,13 +20,15 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from tracker import downloads
-from tracker.auth.access import EVERYONE, allow
+from tracker.auth.access import EVERYONE, allow, name_scope
 from tracker.errors import ValidationError, abort_with
 from tracker.extensions import db
 from tracker.forms import show_errors
 from tracker.imports import stashes
 from tracker.imports.engine import Column, Importer, Preview, apply, preview
 from tracker.imports.writing import template_csv, template_xlsx
+from tracker.units.models import Unit
+from tracker.units.names import find_unit
 
 CHANGED = _l("Dữ liệu đã thay đổi kể từ lúc xem trước: chưa nhập dòng nào. Hãy xem các lỗi dưới đây.")
 
@@ -53,6 +55,18 @@ def load_stash(kind: str, token: str, user_id: int) -> stashes.Stashed:
 
 def _gone() -> NoReturn:
     abort_with(410, _("Phiên nhập này đã hết hạn hoặc đã được xác nhận. Hãy tải tệp lên lại."))
+
+
+def typed_unit(ref: str | None, allowed, refused: str) -> Unit | None:
+    """The unit typed on an upload form for the rows that name none (None when left empty), looked for within the
+    user's scope; a ValidationError on `unit` when it is unknown or `allowed(user, unit_id)` is false (`refused`
+    names it as %(name)s)."""
+    if not (ref or "").strip():
+        return None
+    unit = find_unit(ref, "unit", name_scope(current_user))
+    if not allowed(current_user, unit.id):
+        raise ValidationError({"unit": refused % {"name": unit.name}})
+    return unit
 
 
 class ImportFlow:

@@ -44,8 +44,7 @@ from tracker.public_services.forms import (
 )
 from tracker.public_services.imports import COLUMNS, ServiceImport
 from tracker.public_services.models import LEVEL_LABELS, PublicService, ServicePeriod
-from tracker.units.models import Unit
-from tracker.units.names import find_unit, unit_ref
+from tracker.units.names import unit_ref
 
 bp = Blueprint("public_services", __name__, url_prefix="/services")
 
@@ -280,16 +279,6 @@ def report_xlsx():
 # --- importing from the national portal's statistics -----------------------------------------------------------
 
 
-def _import_unit(ref: str) -> Unit | None:
-    """The unit typed on the upload form (None when left empty), or a ValidationError on `unit`."""
-    if not (ref or "").strip():
-        return None
-    unit = find_unit(ref, "unit", name_scope(current_user))
-    if not can_manage(current_user, unit.id):
-        raise ValidationError({"unit": _("Tài khoản không được sửa danh mục thủ tục của “%(name)s”.", name=unit.name)})
-    return unit
-
-
 class ServiceImportFlow(imports.ImportFlow):
     kind = ServiceImport.kind
     columns = COLUMNS
@@ -308,7 +297,9 @@ class ServiceImportFlow(imports.ImportFlow):
 
     def importer(self, options: dict) -> ServiceImport:
         period = tuple(date.fromisoformat(d) if d else None for d in options.get("period", ("", "")))
-        return ServiceImport(current_user, _import_unit(options.get("unit", "")), period, local_today())
+        refused = _("Tài khoản không được sửa danh mục thủ tục của “%(name)s”.")
+        unit = imports.typed_unit(options.get("unit", ""), can_manage, refused)
+        return ServiceImport(current_user, unit, period, local_today())
 
     def context(self, importer: ServiceImport | None) -> str:
         unit = importer.unit if importer else None

@@ -8,13 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import imports
-from tracker.auth.access import STAFF, in_scope, name_scope
-from tracker.errors import ValidationError
+from tracker.auth.access import STAFF, in_scope
 from tracker.formatting import number
 from tracker.sites.imports import COLUMNS, SiteImport
 from tracker.units.forms import UNIT_REF_HELP, UnitField
 from tracker.units.models import Unit
-from tracker.units.names import find_unit, unit_ref
+from tracker.units.names import unit_ref
 
 bp = Blueprint("site_imports", __name__, url_prefix="/sites/import")
 
@@ -30,14 +29,8 @@ def _list_url(unit: Unit | None = None) -> str:
     return url_for("sites.index", unit=unit_ref(unit)) if unit else url_for("sites.index")
 
 
-def _unit(ref: str) -> Unit | None:
-    """The unit typed on the form (None when left empty), or a ValidationError on `unit`."""
-    if not (ref or "").strip():
-        return None
-    unit = find_unit(ref, "unit", name_scope(current_user))
-    if not in_scope(current_user, unit.id):
-        raise ValidationError({"unit": _("Đơn vị “%(name)s” nằm ngoài phạm vi của tài khoản.", name=unit.name)})
-    return unit
+def _typed_unit(ref: str | None) -> Unit | None:
+    return imports.typed_unit(ref, in_scope, _("Đơn vị “%(name)s” nằm ngoài phạm vi của tài khoản."))
 
 
 class SiteImportFlow(imports.ImportFlow):
@@ -53,11 +46,11 @@ class SiteImportFlow(imports.ImportFlow):
         return SiteImportForm(unit=unit_ref(current_user.unit) if current_user.unit else "")
 
     def options(self, form: SiteImportForm) -> dict:
-        unit = _unit(form.unit.data)
+        unit = _typed_unit(form.unit.data)
         return {"unit": unit_ref(unit) if unit else ""}
 
     def importer(self, options: dict) -> SiteImport:
-        return SiteImport(current_user, _unit(options.get("unit", "")))
+        return SiteImport(current_user, _typed_unit(options.get("unit", "")))
 
     def context(self, importer: SiteImport | None) -> str:
         unit = importer.unit if importer else None
