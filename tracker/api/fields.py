@@ -4,6 +4,7 @@ tracker.api.queries."""
 
 import decimal
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import date
@@ -57,7 +58,7 @@ def echoes(response: type[ma.Schema]):
     return add
 
 
-class Named:
+class Named(ABC):
     """A field whose messages are Vietnamese and name it. `needed`: the message when a value is required and is
     missing, null or blank (else a general one)."""
 
@@ -76,8 +77,9 @@ class Named:
             message = self.invalid()
         return ma.ValidationError(str(message))
 
+    @abstractmethod
     def invalid(self) -> str:
-        raise NotImplementedError
+        """What to say when the value sent is not one this field takes (each field has its own example)."""
 
 
 class Integer(Named, ma.fields.Integer):

@@ -9,6 +9,7 @@ since the preview (the confirmation reads and checks the kept file again), 410 f
 (tracker.imports.stashes), so the file is not sent twice.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -69,7 +70,7 @@ def typed_unit(ref: str | None, allowed, refused: str) -> Unit | None:
     return unit
 
 
-class ImportFlow:
+class ImportFlow(ABC):
     """One area's import. An instance serves one request; `view_args` are its route's (a board's id), which a
     subclass's __init__ may load and check access to (a 403 or 404 comes before anything else)."""
 
@@ -95,21 +96,22 @@ class ImportFlow:
         ValidationError names the form's field that is wrong."""
         return {}
 
+    @abstractmethod
     def importer(self, options: dict) -> Importer:
         """The import the options ask for; a ValidationError names the upload form's field that is wrong (at the
         confirmation, the options are shown as a problem of the file: a unit left the user's scope meanwhile)."""
-        raise NotImplementedError
 
     def context(self, importer: Importer | None) -> str:
         """The line under the preview's title (what the rows go to)."""
         return ""
 
+    @abstractmethod
     def back_url(self) -> str:
-        raise NotImplementedError
+        """Where the pages' "back" link and a cancelled import go (the area's list)."""
 
+    @abstractmethod
     def done(self, importer: Importer, counts: dict[str, int], result: Preview) -> Response:
         """The answer once the rows are written and committed: a flash and a redirect."""
-        raise NotImplementedError
 
     # --- the flow ------------------------------------------------------------------------------------------------
 
