@@ -72,3 +72,11 @@ def test_the_document_says_what_the_fields_take(app):
     assert sample["kind"]["enum"] == [k.value for k in MeasureKind]
     shown = spec.to_dict()["components"]["schemas"]["Shown"]["properties"]["amount"]
     assert shown["type"] == ["string", "null"] and shown["pattern"] == r"^-?\d+(\.\d+)?$"
+
+
+def test_a_field_without_an_example_of_its_own_still_names_itself(app):
+    """Day reads its values itself; a problem marshmallow raises around it still gets a Vietnamese message naming
+    the field, never an exception."""
+    from tracker.api.fields import Day
+
+    assert Day(data_key="issued_on").make_error("invalid").messages == ["Trường “issued_on” không hợp lệ."]

@@ -4,7 +4,6 @@ tracker.api.queries."""
 
 import decimal
 import re
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import date
@@ -58,7 +57,7 @@ def echoes(response: type[ma.Schema]):
     return add
 
 
-class Named(ABC):
+class Named:
     """A field whose messages are Vietnamese and name it. `needed`: the message when a value is required and is
     missing, null or blank (else a general one)."""
 
@@ -77,9 +76,9 @@ class Named(ABC):
             message = self.invalid()
         return ma.ValidationError(str(message))
 
-    @abstractmethod
     def invalid(self) -> str:
-        """What to say when the value sent is not one this field takes (each field has its own example)."""
+        """What to say when the value sent is not one this field takes; the fields with an example say it."""
+        return _("Trường “%(name)s” không hợp lệ.", name=self.label)
 
 
 class Integer(Named, ma.fields.Integer):
