@@ -127,7 +127,9 @@ def test_the_demo_brings_a_database_built_before_the_merger_story_to_today(runne
     old_seats = db.session.scalars(select(Membership).join(Board).where(Board.unit_id == bai_bong.id)).all()
     assert {m.ends_on for m in old_seats} == {MERGER_DAY}
     merges = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "merge", AuditEvent.actor_name == "cli:demo")
+        select(AuditEvent)
+        .where(AuditEvent.action == "merge", AuditEvent.actor_name == "cli:demo")
+        .order_by(AuditEvent.id)
     ).all()
     assert [(e.entity_id, e.changes["sites_moved"], e.changes["seats_ended"]) for e in merges][-1] == (
         pho_yen.id,
