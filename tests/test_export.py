@@ -12,9 +12,9 @@ from sqlalchemy import event
 
 from tests import factories
 from tracker.db import local_today
+from tracker.exports.export import safe_text
 from tracker.extensions import db
 from tracker.programs.models import TaskUpdate
-from tracker.reports.export import safe_text
 
 HEADERS = [
     "STT",

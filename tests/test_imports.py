@@ -290,7 +290,7 @@ def test_safe_cell(value, expected):
 
 
 def test_the_report_export_uses_the_same_guard():
-    from tracker.reports import export
+    from tracker.exports import export
 
     assert export.safe_text is imports.safe_cell
 

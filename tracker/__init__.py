@@ -138,16 +138,16 @@ def register_blueprints(app: Flask) -> None:
     from tracker.checkin.views import bp as checkin_bp
     from tracker.dashboards.views import bp as dashboards_bp
     from tracker.documents.views import bp as documents_bp
+    from tracker.exports.views import bp as exports_bp
     from tracker.programs.views import bp as programs_bp
     from tracker.public_services.views import bp as public_services_bp
     from tracker.qr.views import bp as qr_bp
-    from tracker.reports.views import bp as reports_bp
     from tracker.sites.import_views import bp as site_imports_bp
     from tracker.sites.views import bp as sites_bp
     from tracker.units.views import bp as units_bp
 
     blueprints = (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, programs_bp, sites_bp, boards_bp)
-    blueprints += (public_services_bp, reports_bp)
+    blueprints += (public_services_bp, exports_bp)
     for bp in (*blueprints, checkin_bp, site_imports_bp, qr_bp):
         app.register_blueprint(bp)
     Api(app).register_blueprint(api_bp)  # the JSON API and its OpenAPI document (tracker.api.contract)

@@ -91,8 +91,8 @@ HEAVY_ENDPOINTS = (
     "public_services.report_xlsx",
     "qr.bulk",
     "qr.poster",
-    "reports.program_csv",
-    "reports.program_xlsx",
+    "exports.program_csv",
+    "exports.program_xlsx",
     "sites.export",
 )
 

@@ -6,11 +6,11 @@ from flask import Blueprint, Response
 
 from tracker import downloads
 from tracker.auth.access import EVERYONE, allow, load_in_scope
+from tracker.exports import export
 from tracker.programs.models import Program
-from tracker.reports import export
 from tracker.text import slug
 
-bp = Blueprint("reports", __name__)
+bp = Blueprint("exports", __name__)
 
 
 def _program(program_id: int) -> Program:
