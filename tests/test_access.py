@@ -165,6 +165,9 @@ TABLE = {
     ("api.update_service_period", "PATCH"): {A, M},
     ("api.services_report", "GET"): ALL,
     # --- end public services ---
+    # --- public progress pages (issue 13 part 8) ---
+    ("public.unit", "GET"): PUBLIC,
+    ("public.program", "GET"): PUBLIC,
 }
 
 

@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.documents.views import bp as documents_bp
     from tracker.exports.views import bp as exports_bp
     from tracker.programs.views import bp as programs_bp
+    from tracker.public.views import bp as public_bp
     from tracker.public_services.views import bp as public_services_bp
     from tracker.qr.views import bp as qr_bp
     from tracker.sites.import_views import bp as site_imports_bp
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     blueprints += (public_services_bp, exports_bp)
     for bp in (*blueprints, checkin_bp, site_imports_bp, qr_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(public_bp)  # the public progress pages (DESIGN §11)
     Api(app).register_blueprint(api_bp)  # the JSON API and its OpenAPI document (tracker.api.contract)
 
 
