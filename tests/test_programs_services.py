@@ -49,8 +49,8 @@ def test_sub_tasks_roll_up_by_weight_and_skip_cancelled(program, users):
     a = _task(program, "Con A", measure_kind="count", target=D(10), parent=parent, weight=D(1))
     b = _task(program, "Con B", measure_kind="count", target=D(10), parent=parent, weight=D(3))
     c = _task(program, "Con C", measure_kind="count", target=D(10), parent=parent)
-    services.add_update(a, users["manager"], D(10))
-    services.add_update(b, users["manager"], D(5))
+    services.add_update(a, users["manager"], D(10), at=_at(date(2025, 2, 1)))
+    services.add_update(b, users["manager"], D(5), at=_at(date(2025, 2, 1)))
     services.set_lifecycle(c, "cancelled", "Không còn phù hợp", expected_version=c.version)
     state = evaluate_task(parent, today=date(2025, 3, 1))
     assert state.progress == (D(1) * 1 + D("0.5") * 3) / 4
@@ -127,7 +127,7 @@ def test_unit_summary_ranks_communes_once_each(app, province, users):
     for unit, value in ((users["manager"].unit, D(10)), (old, D(5))):
         program = services.create_program(unit, f"Chương trình {unit.name}")
         task = _task(program, measure_kind="count", target=D(10))
-        services.add_update(task, users["manager"], value)
+        services.add_update(task, users["manager"], value, at=_at(date(2025, 2, 1)))
     summary = summarize_unit(province.id, today=date(2025, 3, 1))
     assert [row.name for row in summary.children] == ["Phường Phổ Yên", "Phường Bắc Kạn"]
     assert summary.overall.value == D("0.75")

@@ -3,7 +3,7 @@ roll-ups task → program → unit (DESIGN §2.4–2.6). A fixed handful of quer
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -202,10 +202,13 @@ def _parent_state(task: Task, children: list[TaskState], today: date) -> TaskSta
 
 
 def evaluate(programs: list[Program], today: date | None = None, graph: UnitGraph | None = None):
-    """{program id: ProgramState} for these programs, in three queries plus at most four for live values.
+    """{program id: ProgramState} for these programs as of `today`, in three queries plus at most four for live
+    values.
 
-    An ended program keeps its final figures: its tasks are read as of its last day, from their recorded
-    history (a live-linked task's system updates), never from today's registries.
+    Any day can be read (DESIGN §9): each task's value is its latest update dated on or before it, its status and
+    flags are computed for it. An ended program keeps its final figures: its tasks are read as of its last day.
+    A past day, or an ended program, reads a live-linked task from its recorded history (the system updates),
+    never from today's registries.
     """
     today = today or local_today()
     if not programs:
@@ -232,7 +235,9 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
             notes[task_id] = note
     day_of = {p.id: rules.as_of(p.ends_on, today) for p in programs}
     current = {p.id: p.unit_id for p in programs if not rules.has_ended(p.ends_on, today)}
-    live = live_values([t for t in tasks if t.program_id in current], current, today, graph)
+    # The registries hold today's counts only: a past day reads a live task from its recorded system updates.
+    reading = [t for t in tasks if t.program_id in current] if today >= local_today() else []
+    live = live_values(reading, current, today, graph)
 
     children: dict[int | None, list[Task]] = defaultdict(list)
     roots_of: dict[int, list[Task]] = defaultdict(list)
@@ -245,7 +250,9 @@ def evaluate(programs: list[Program], today: date | None = None, graph: UnitGrap
     def build(task: Task, depth: int) -> TaskState:
         day = day_of[task.program_id]
         kids = [build(c, depth + 1) for c in children.get(task.id, ())]
-        seen = points[task.id] if task.program_id in current else [p for p in points[task.id] if p.on < day]
+        # What was recorded by the day the figures are read for (its last day, for an ended program).
+        last_day = today if task.program_id in current else day - timedelta(days=1)
+        seen = [p for p in points[task.id] if p.on <= last_day]
         state = _parent_state(task, kids, day) if kids else _leaf_state(task, seen, live.get(task.id), day)
         state.depth = depth
         state.note = notes.get(task.id, "")
