@@ -16,6 +16,7 @@ from tracker.boards.models import Membership
 from tracker.checkin.services import check_in
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.programs.models import Program
 from tracker.sites.models import Site
 from tracker.units.models import Unit
 
@@ -35,7 +36,7 @@ PAGES = (
     "/services/",
     "/services/report",
 )
-PUBLIC_PAGES = ("/login", "/c/{code}")
+PUBLIC_PAGES = ("/login", "/c/{code}", "/public/programs/{program_id}", "/public/units/{unit_id}")
 
 
 def _java() -> str:
@@ -70,10 +71,11 @@ def vnu_errors(java: str, pages: dict[str, str], folder: Path) -> list[str]:
 
 def seed_pages(province: Unit, ward: Unit, member: User) -> dict:
     """One row of each kind in `ward` (committed), phones written with spaces as people type them, three scans of the
-    site so its chart and counts are drawn: the ids PAGES name."""
+    site so its chart and counts are drawn, the program public: the ids PAGES and PUBLIC_PAGES name."""
     ids = {**factories.create_one_of_each(ward, member), "province_id": province.id}
     db.session.get(Membership, ids["membership_id"]).phone = "0912 345 678"
     db.session.get(Site, ids["site_id"]).contact_phone = "0208 3855 123"
+    db.session.get(Program, ids["program_id"]).is_public = True  # the public progress pages show it
     for n, days in enumerate((9, 2, 1)):
         check_in(db.session.connection(), ids["code"], f"device-{n}", now=utcnow() - timedelta(days=days))
     db.session.commit()
