@@ -10,6 +10,7 @@ from tracker.dashboards.models import DashboardFragment
 from tracker.documents.models import Document
 from tracker.programs.models import Program, ProgramFigures, Task, TaskUpdate
 from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.reports.models import Report, ReportSchedule
 from tracker.settings import Setting
 from tracker.sites.models import CheckIn, RetiredSiteCode, Site
 from tracker.units.models import Unit
@@ -25,6 +26,8 @@ __all__ = [
     "Program",
     "ProgramFigures",
     "PublicService",
+    "Report",
+    "ReportSchedule",
     "RetiredSiteCode",
     "ServicePeriod",
     "Setting",

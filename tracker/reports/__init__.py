@@ -1,0 +1,1 @@
+"""Period reports up the chain (DESIGN §9): periods, schedules, reports in revisions, their documents."""
