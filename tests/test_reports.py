@@ -183,3 +183,11 @@ def test_reporting_rates_and_the_consolidated_figures(plan, ward, province, user
     # A unit whose schedule leaves quarters out is not expected for a quarter.
     services.set_schedule(missing.id, "Y", 18)
     assert services.reporting(province.id, Q3).expected == 2
+
+
+def test_registries_are_counted_as_of_the_cutoff(plan, ward):
+    factories.create_site(ward)  # registered today, 08/12/2026 or later: after Q3's data ends
+    db.session.commit()
+    assert services.snapshot.take(ward.id, Q3).registries.qr_registered == 0
+    year = services.snapshot.take(ward.id, periods.parse("2030"))  # a period not yet cut off: today's registry
+    assert year.registries.qr_registered == 1

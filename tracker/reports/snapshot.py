@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 
 from tracker.dashboards import queries as registries
-from tracker.db import utcnow
+from tracker.db import local_today, utcnow
 from tracker.extensions import db
 from tracker.programs import progress, rules
 from tracker.programs.models import Program, TaskCategory
@@ -224,10 +224,11 @@ def split(roots: list[progress.TaskState], day: date) -> Split:
 
 
 def registry_counts(unit_ids: set[int], day: date) -> Registries:
-    """The registry panels of the dashboard, read as of the day."""
-    qr = registries.qr_points(unit_ids, day)
-    services = registries.online_services(unit_ids)
-    boards = registries.board_staffing(unit_ids, day)
+    """The registry panels of the dashboard, read as of the day (today's, for a day not yet come)."""
+    today = min(day, local_today())
+    qr = registries.qr_points(unit_ids, today, as_of=day)
+    services = registries.online_services(unit_ids, as_of=day)
+    boards = registries.board_staffing(unit_ids, today, as_of=day)
     records = services.records
     total = online = 0
     if records is not None:
