@@ -4,10 +4,17 @@ Its fingerprint is the revision (`program_figures.seq`, moved in every writer's 
 the unit's subtree, and the subtree's units as the page names them. A province's dashboard then costs a handful
 of small queries however many communes, tasks and updates it rolls up; after a change the first view renders
 again from the programs' kept figures (tracker.programs.figures). The registries' panels are not kept: they are
-counted live on every view.
+counted live on every view, and so are the registry columns of the ranking of subordinates.
+
+The ranking's program columns (tracker.programs.summary.UnitRow) depend on the same programs: each worker keeps the
+rows of the last units it showed beside the kept fragment they go with (`remembered`), so sorting the ranking costs
+no evaluation; a worker that did not render the fragment evaluates once for it. The fragment holds SLOT where the
+page puts the ranking, rendered on each view with its live registry columns and in the order asked for.
 """
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
@@ -25,6 +32,11 @@ from tracker.programs.models import Program, ProgramFigures
 from tracker.units.services import UnitGraph
 
 TABLE = DashboardFragment.__table__
+SLOT = "<!-- ranking -->"  # a comment: escaped user text can never make one
+ROWS_KEPT = 64  # units whose ranking rows a worker keeps
+
+_rows: OrderedDict[tuple, list] = OrderedDict()
+_rows_lock = threading.Lock()
 
 
 def fingerprint(graph: UnitGraph, unit_ids: set[int]) -> str:
@@ -54,11 +66,17 @@ def _templates_digest(folder: str) -> str:
 
 
 def fragment(
-    graph: UnitGraph, unit_id: int, unit_ids: set[int], today: date, render: Callable[[], str]
+    graph: UnitGraph,
+    unit_id: int,
+    unit_ids: set[int],
+    today: date,
+    render: Callable[[], str],
+    stamp: str | None = None,
 ) -> tuple[Markup, datetime]:
-    """The kept fragment (and when it was computed), or `render()` kept for the next view."""
+    """The kept fragment (and when it was computed), or `render()` kept for the next view. `stamp`: the subtree's
+    fingerprint, when the caller has it already."""
     locale = str(get_locale())
-    stamp = fingerprint(graph, unit_ids)
+    stamp = stamp or fingerprint(graph, unit_ids)
     kept = db.session.execute(
         select(
             DashboardFragment.day, DashboardFragment.fingerprint, DashboardFragment.html, DashboardFragment.computed_at
@@ -80,3 +98,19 @@ def fragment(
 
     write_aside(keep)
     return Markup(html), now  # noqa: S704 (rendered by Jinja with autoescape)
+
+
+def remembered(unit_id: int, stamp: str, computed_at: datetime, compute: Callable[[], list]) -> list:
+    """What `compute()` gave in this worker beside the fragment of this unit, language and fingerprint kept at
+    `computed_at` (its render: another database, a restore or the next day renders anew), or `compute()` now."""
+    key = (unit_id, str(get_locale()), stamp, computed_at)
+    with _rows_lock:
+        if key in _rows:
+            _rows.move_to_end(key)
+            return _rows[key]
+    rows = compute()
+    with _rows_lock:
+        _rows[key] = rows
+        while len(_rows) > ROWS_KEPT:
+            _rows.popitem(last=False)
+    return rows

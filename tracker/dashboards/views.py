@@ -8,20 +8,23 @@ from datetime import date
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
+from tracker import downloads
 from tracker.auth.access import EVERYONE, allow, check_scope
 from tracker.auth.models import Role
-from tracker.dashboards import cache, queries
+from tracker.dashboards import cache, export, queries
+from tracker.dashboards.picture import COLUMNS, ordered, rank, sort_of, task_lists
 from tracker.db import local_today
 from tracker.demo import demo_unit
 from tracker.extensions import db
 from tracker.forms import query_id
-from tracker.programs.models import Program, TaskCategory
-from tracker.programs.progress import ProgramState, TaskState
+from tracker.programs.models import Program
+from tracker.programs.progress import ProgramState
 from tracker.programs.rules import DUE_SOON_DAYS, Status
-from tracker.programs.summary import summarize_unit
-from tracker.text import fold
+from tracker.programs.summary import UnitSummary, summarize_unit
+from tracker.text import slug
 from tracker.units.models import Unit, UnitKind
 from tracker.units.services import UnitGraph, unit_graph
 
@@ -60,14 +63,6 @@ def _trail(graph: UnitGraph, unit_id: int) -> list:
     return trail[::-1]
 
 
-def _by_deadline(state: TaskState):
-    return (state.task.deadline or date.max, state.task.title, state.task.id)
-
-
-def _by_last_update(state: TaskState):
-    return (state.last_update or date.min, state.task.title, state.task.id)
-
-
 def _by_progress(state: ProgramState):
     """Programs furthest behind first: those are the ones a province opens."""
     return (state.progress.value if state.progress.value is not None else 2, state.program.title, state.program.id)
@@ -99,39 +94,78 @@ def index():
     check_scope(unit.id)
     today = local_today()
     subtree = graph.subtree(unit.id)
-    programs_html, computed_at = cache.fragment(
-        graph, unit.id, subtree, today, lambda: _programs_part(unit, graph, subtree, today)
-    )
-    boards = queries.board_staffing(subtree, today)
+    picture = _Picture(unit, graph, subtree, today)
+    figures_html, _slot, lists_html = picture.programs_html.partition(cache.SLOT)
+    column, direction = sort_of(request.args)
     return render_template(
         "dashboards/index.html",
         unit=unit,
         trail=_trail(graph, unit.id),
         successor=graph.units.get(unit.merged_into_id),
-        programs_html=programs_html,
-        computed_at=computed_at,
+        figures_html=Markup(figures_html),  # noqa: S704 (halves of our own autoescaped render)
+        lists_html=Markup(lists_html),  # noqa: S704
+        computed_at=picture.computed_at,
+        ranking=ordered(picture.ranking, column, direction),
+        sort=(column, direction),
+        columns=COLUMNS,
         qr=queries.qr_points(subtree, today),
         services=queries.online_services(subtree),
-        boards=boards,
-        board_rows=capped(boards.boards),
+        boards=picture.boards,
+        board_rows=capped(picture.boards.boards),
     )
 
 
-def _programs_part(unit, graph: UnitGraph, subtree: set[int], today: date) -> str:
-    """Figures, ranking, task lists and program cards: everything the programs of the subtree decide."""
-    summary = summarize_unit(unit.id, today, graph)
+@bp.get("/units/<int:unit_id>/ranking.xlsx")
+@allow(EVERYONE)
+def ranking_xlsx(unit_id: int):
+    """The ranking of the unit's subordinates as a spreadsheet, in the order the page shows it."""
+    graph = unit_graph()
+    unit = graph.units.get(unit_id)
+    if unit is None:
+        abort(404)
+    check_scope(unit.id)
+    today = local_today()
+    picture = _Picture(unit, graph, graph.subtree(unit.id), today)
+    column, direction = sort_of(request.args)
+    book = export.ranking_xlsx(unit.name, ordered(picture.ranking, column, direction), today, (column, direction))
+    name = _("Xếp hạng đơn vị trực thuộc - %(name)s", name=unit.name)
+    return downloads.attachment(
+        book, downloads.XLSX_MIMETYPE, f"{name}.xlsx", fallback=f"xep-hang-{slug(unit.name, 60)}-{unit.id}.xlsx"
+    )
+
+
+class _Picture:
+    """What the dashboard shows of a unit's programs (the kept fragment) and of its subordinates (the ranking), each
+    computed once: the summary is evaluated only when the fragment or this worker's ranking rows are not kept."""
+
+    def __init__(self, unit, graph: UnitGraph, subtree: set[int], today: date):
+        self.unit, self.graph, self.today = unit, graph, today
+        self._summary: UnitSummary | None = None
+        stamp = cache.fingerprint(graph, subtree)
+        self.programs_html, self.computed_at = cache.fragment(
+            graph, unit.id, subtree, today, lambda: _programs_part(unit, graph, self.summary()), stamp
+        )
+        rows = cache.remembered(unit.id, stamp, self.computed_at, lambda: self.summary().children)
+        self.boards = queries.board_staffing(subtree, today)
+        self.ranking = rank(graph, unit.id, rows, self.boards, today)
+
+    def summary(self) -> UnitSummary:
+        if self._summary is None:
+            self._summary = summarize_unit(self.unit.id, self.today, self.graph)
+        return self._summary
+
+
+def _programs_part(unit, graph: UnitGraph, summary: UnitSummary) -> str:
+    """Figures, task lists and program cards: everything the programs of the subtree decide (the ranking's place
+    is cache.SLOT: its registry columns are counted on every view)."""
     own_ids = {ps.program.id for ps in summary.programs}
     programs = {ps.program.id: ps.program for ps in summary.all_programs}
-    indicators = [s for ps in summary.all_programs for s in ps.tasks if s.task.category == TaskCategory.INDICATOR]
-    ranked = {row.id for row in summary.children}
-    unranked = (
-        graph.units[u] for u in graph.rollup_children(unit.id) if u not in ranked and graph.units[u].valid_to is None
-    )
+    lists = task_lists(summary)
     return render_template(
         "dashboards/_summary.html",
         unit=unit,
         summary=summary,
-        unranked=capped(unranked, lambda row: (fold(row.name), row.id)),
+        slot=Markup(cache.SLOT),  # noqa: S704 (a constant comment)
         statuses=list(Status),
         status_total=sum(summary.status_counts.values()),
         own_programs=capped(summary.programs),
@@ -141,12 +175,12 @@ def _programs_part(unit, graph: UnitGraph, subtree: set[int], today: date) -> st
         ended_programs=capped(summary.ended, _by_end),
         programs_url=_programs_url(unit.id),
         lists=[
-            ("overdue", _("Nhiệm vụ quá hạn"), capped(summary.overdue, _by_deadline)),
-            ("due-soon", _("Sắp đến hạn (trong %(n)d ngày)", n=DUE_SOON_DAYS), capped(summary.due_soon, _by_deadline)),
-            ("at-risk", _("Có nguy cơ trễ hạn"), capped(summary.at_risk, _by_deadline)),
-            ("stale", _("Lâu chưa cập nhật"), capped(summary.stale, _by_last_update)),
+            ("overdue", _("Nhiệm vụ quá hạn"), capped(lists["overdue"])),
+            ("due-soon", _("Sắp đến hạn (trong %(n)d ngày)", n=DUE_SOON_DAYS), capped(lists["due_soon"])),
+            ("at-risk", _("Có nguy cơ trễ hạn"), capped(lists["at_risk"])),
+            ("stale", _("Lâu chưa cập nhật"), capped(lists["stale"])),
         ],
-        indicators=capped(indicators),
+        indicators=capped(lists["indicators"]),
         program_of=programs.get,
         unit_name=lambda unit_id: graph.units[unit_id].name,
         program_status=_program_status,

@@ -20,12 +20,17 @@ from tracker.units.services import UnitGraph, unit_graph
 
 @dataclass
 class UnitRow:
+    """A subordinate unit as ranked: its overall progress, and over its subtree's current programs the number of
+    programs, the due-task completion of their top-level tasks and the number of overdue tasks (any level)."""
+
     id: int
     name: str
     kind: str
     code: str | None
     overall: Figure
     programs: int
+    completion: Figure
+    overdue: int
 
 
 @dataclass
@@ -110,8 +115,10 @@ def summarize_unit(unit_id: int, today: date | None = None, graph: UnitGraph | N
         figure = overall(child)
         if figure is not None:
             row = graph.units[child]
-            count = sum(len(by_unit.get(v, ())) for v in graph.subtree(child))
-            children.append(UnitRow(child, row.name, row.kind, row.code, figure, count))
+            below = [ps for v in graph.subtree(child) for ps in by_unit.get(v, ())]
+            completion = rules.completion_rate(counted([s for ps in below for s in ps.roots]), today)
+            overdue = sum(s.status == Status.OVERDUE for ps in below for s in ps.tasks)
+            children.append(UnitRow(child, row.name, row.kind, row.code, figure, len(below), completion, overdue))
     children.sort(key=lambda r: (-(r.overall.value or 0), r.name))
 
     all_states = [states[p.id] for p in programs]
