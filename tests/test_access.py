@@ -25,6 +25,7 @@ TABLE = {
     ("auth.password", "GET"): ALL,
     ("auth.password", "POST"): ALL,
     ("dashboards.index", "GET"): ALL,
+    ("dashboards.ranking_xlsx", "GET"): ALL,
     ("units.index", "GET"): ALL,
     ("units.show", "GET"): ALL,
     ("units.suggest", "GET"): ALL,
