@@ -1,5 +1,5 @@
-"""/api/v1 programs and the unit summary: the figures come from tracker.programs.progress and .summary, writes from
-its services. The responses dump the derived states (ProgramState, UnitSummary) themselves."""
+"""/api/v1 programs: the figures come from tracker.programs.progress, writes from its services. The responses dump the
+derived states (ProgramState) themselves; the unit summary is tracker.api.units'."""
 
 import marshmallow as ma
 from flask import url_for
@@ -10,18 +10,15 @@ from sqlalchemy import select
 from tracker.api.contract import LOCATION, bp
 from tracker.api.fields import Body, Boolean, Day, DecimalText, Integer, RowRef, Text, UnitRef, echoes
 from tracker.api.helpers import get_or_404, listed_units
-from tracker.api.queries import NestedFrom, Paged, QueryChoice, QueryInt, With, page, page_schema
+from tracker.api.queries import NestedFrom, Paged, QueryChoice, QueryInt, page, page_schema
 from tracker.auth.access import EVERYONE, MANAGERS, allow, check_manage, check_scope
-from tracker.db import local_today
 from tracker.documents.models import Document
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.programs import services
 from tracker.programs.models import Program
-from tracker.programs.progress import ProgramState, evaluate, evaluate_program
+from tracker.programs.progress import evaluate, evaluate_program
 from tracker.programs.rules import Status
-from tracker.programs.summary import summarize_unit
-from tracker.units.models import Unit
 
 NEED_UNIT = _l("Hãy chọn đơn vị có chương trình, kế hoạch (unit_id).")
 NEED_TITLE = _l("Hãy nhập tên chương trình, kế hoạch.")
@@ -236,108 +233,3 @@ def update_program(body: dict, program_id: int):
     )
     db.session.commit()
     return evaluate_program(program)
-
-
-# --- the unit summary -------------------------------------------------------------------------------------------
-
-
-class SummaryProgramSchema(ma.Schema):
-    id = ma.fields.Integer(required=True, attribute="program.id")
-    title = ma.fields.String(required=True, attribute="program.title")
-    progress = ratio("A share: 1 = 100%.", required=True, attribute="progress.value")
-
-
-class SummaryUnitSchema(ma.Schema):
-    rank = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-    kind = ma.fields.String(required=True)
-    code = ma.fields.String(required=True, allow_none=True)
-    overall = ratio("A share: 1 = 100%.", required=True, attribute="overall.value")
-    programs = ma.fields.Integer(required=True, metadata={"description": "Its current programs and its subordinates'."})
-
-
-def _count(name: str) -> ma.fields.Function:
-    return ma.fields.Function(
-        lambda summary: len(getattr(summary, name)), required=True, metadata={"type": "integer", "minimum": 0}
-    )
-
-
-class SummaryCountsSchema(ma.Schema):
-    programs = _count("all_programs")
-    overdue = _count("overdue")
-    due_soon = _count("due_soon")
-    stale = _count("stale")
-    at_risk = _count("at_risk")
-
-
-class EndedProgramSchema(ma.Schema):
-    id = ma.fields.Integer(required=True, attribute="program.id")
-    unit_id = ma.fields.Integer(required=True, attribute="program.unit_id")
-    title = ma.fields.String(required=True, attribute="program.title")
-    ends_on = ma.fields.Date(required=True, attribute="program.ends_on")
-    progress = ratio(
-        "Final progress: the weighted mean of its top-level tasks at its close.",
-        required=True,
-        attribute="progress.value",
-    )
-
-
-class UnitSummarySchema(ma.Schema):
-    """A unit's dashboard figures with its subordinates (a UnitSummary, with the day it was read for)."""
-
-    unit_id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
-    as_of = ma.fields.Date(required=True, metadata={"description": "Today, in Vietnam."})
-    overall = ma.fields.Nested(
-        FigureSchema, required=True, metadata={"description": "The unit with its subordinates, each commune once."}
-    )
-    own = ma.fields.Nested(FigureSchema, required=True, metadata={"description": "Mean of the unit's own programs."})
-    completion = ma.fields.Nested(
-        FigureSchema, required=True, metadata={"description": "Share of the tasks due that are completed."}
-    )
-    on_time = ma.fields.Nested(FigureSchema, required=True, metadata={"description": "Completed on time ÷ completed."})
-    status_counts = ma.fields.Nested(StatusCountsSchema, required=True)
-    programs = ma.fields.List(
-        ma.fields.Nested(SummaryProgramSchema),
-        required=True,
-        metadata={"description": "The unit's own programs (and its predecessors')."},
-    )
-    children = ma.fields.List(
-        ma.fields.Nested(SummaryUnitSchema),
-        required=True,
-        metadata={"description": "Subordinate units with programs, ranked best first."},
-    )
-    counts = NestedFrom(SummaryCountsSchema, read=lambda summary: summary, required=True)
-    ended_programs = ma.fields.List(
-        ma.fields.Nested(EndedProgramSchema),
-        required=True,
-        attribute="ended",
-        metadata={
-            "description": "Programs of the unit and its subordinates past their end date, the latest to end first. "
-            "They keep their final figures (read as of their close) and count in none of the summary's figures, "
-            "lists or counts, which are those of the current programs."
-        },
-    )
-
-
-def _latest_to_end(state: ProgramState) -> tuple:
-    return -state.program.ends_on.toordinal(), state.program.title, state.program.id
-
-
-@bp.get("/units/<int:unit_id>/summary")
-@allow(EVERYONE)
-@bp.response(200, UnitSummarySchema, description="The figures.")
-@bp.refuses(401, 403, 404)
-def unit_summary(unit_id: int):
-    """The dashboard figures of a unit with its subordinates, each explained"""
-    unit = get_or_404(Unit, unit_id, _("Không có đơn vị nào có id %(id)d.", id=unit_id))
-    check_scope(unit.id)
-    today = local_today()
-    summary = summarize_unit(unit.id, today)
-    return With(
-        summary,
-        as_of=today,
-        children=[With(row, rank=rank) for rank, row in enumerate(summary.children, start=1)],
-        ended=sorted(summary.ended, key=_latest_to_end),
-    )
