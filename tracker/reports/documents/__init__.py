@@ -8,10 +8,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tracker.errors import ValidationError
-from tracker.reports.documents import content, word
+from tracker.reports.documents import consolidated, content, pdf, sheets, word
 from tracker.reports.models import Report
+from tracker.reports.periods import Period
 
-WRITERS = {"docx": (word.to_docx, word.MIMETYPE)}  # format → (writer, mimetype)
+WRITERS = {  # format → (writer, mimetype)
+    "docx": (word.to_docx, word.MIMETYPE),
+    "pdf": (pdf.to_pdf, pdf.MIMETYPE),
+    "xlsx": (sheets.to_xlsx, sheets.MIMETYPE),
+}
 FORMATS = tuple(WRITERS)
 
 
@@ -30,3 +35,10 @@ def report_document(report: Report, fmt: str) -> tuple[bytes, str, str]:
     _check(fmt)
     with force_locale("vi"):
         return _write(content.report_content(report), fmt)
+
+
+def reporting_document(unit_id: int, period: Period, fmt: str) -> tuple[bytes, str, str]:
+    """The consolidated report of a unit's subordinates for a period, from their submitted reports only."""
+    _check(fmt)
+    with force_locale("vi"):
+        return _write(consolidated.reporting_content(unit_id, period), fmt)

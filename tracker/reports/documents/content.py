@@ -59,6 +59,18 @@ class Column:
     label: str
     width: float  # mm; a table's widths add up to layout.TEXT_WIDTH
     numeric: bool = True  # right-aligned figures; False: text, left-aligned
+    group: str = ""  # a heading over this column and its neighbours of the same group ("Đã hoàn thành")
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    """A cell of a table's header: where it starts and how many rows and columns it spans."""
+
+    text: str
+    row: int
+    column: int
+    rows: int = 1
+    columns: int = 1
 
 
 @dataclass
@@ -67,6 +79,30 @@ class Table:
     columns: list[Column]
     rows: list[Row]
     small: bool = False  # many columns: a smaller type
+
+    @property
+    def header_rows(self) -> int:
+        return 2 if any(c.group for c in self.columns) else 1
+
+    def header(self) -> list[HeaderCell]:
+        """One row of labels; with groups, two: a group's heading over its columns' labels, the other labels
+        spanning both rows."""
+        if self.header_rows == 1:
+            return [HeaderCell(c.label, 0, n) for n, c in enumerate(self.columns)]
+        cells, n = [], 0
+        while n < len(self.columns):
+            column = self.columns[n]
+            if not column.group:
+                cells.append(HeaderCell(column.label, 0, n, rows=2))
+                n += 1
+                continue
+            end = n
+            while end < len(self.columns) and self.columns[end].group == column.group:
+                cells.append(HeaderCell(self.columns[end].label, 1, end))
+                end += 1
+            cells.append(HeaderCell(column.group, 0, n, columns=end - n))
+            n = end
+        return sorted(cells, key=lambda c: (c.row, c.column))
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,16 @@ from tracker.reports.documents.content import (
 )
 
 KEEP_TOGETHER = 20  # rows: a table this short is not split across pages
+# What follows a paragraph's borders in its properties (ECMA-376 CT_PPr).
+AFTER_BORDERS = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
 RULE_SIZE = 4  # pt: the type of a rule's empty paragraph
-CELL_MARGINS = 3.8  # mm: Word's default left and right cell margins (0.08" each)
+TWIPS_PER_MM = 1440 / 25.4
+CELL_MARGINS = 2 * layout.CELL_PAD  # mm: a cell's left and right margins
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CENTER, LEFT, RIGHT, JUSTIFY = (
     WD_ALIGN_PARAGRAPH.CENTER,
@@ -86,7 +94,7 @@ def _styles(word) -> None:
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        rpr.append(lang)
+        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
     lang.set(qn("w:val"), "vi-VN")
     lang.set(qn("w:eastAsia"), "vi-VN")
     paragraph = normal.paragraph_format
@@ -190,7 +198,7 @@ def _rule(paragraph, length: float, width: float) -> None:
     size = OxmlElement("w:sz")
     size.set(qn("w:val"), str(RULE_SIZE * 2))  # half-points
     mark.append(size)
-    paragraph._p.get_or_add_pPr().append(mark)
+    paragraph._p.get_or_add_pPr().insert_element_before(mark, "w:sectPr", "w:pPrChange")
     _borders(paragraph, ("bottom",))
 
 
@@ -204,13 +212,7 @@ def _borders(paragraph, sides) -> None:
         edge.set(qn("w:space"), "1")
         edge.set(qn("w:color"), "auto")
         borders.append(edge)
-    # pBdr must come before the spacing and indentation in a paragraph's properties (the schema's order).
-    spacing = ppr.find(qn("w:spacing"))
-    anchor = spacing if spacing is not None else ppr.find(qn("w:ind"))
-    if anchor is not None:
-        anchor.addprevious(borders)
-    else:
-        ppr.append(borders)
+    ppr.insert_element_before(borders, *AFTER_BORDERS)  # Word refuses properties out of the schema's order
 
 
 def _title(word, doc: Document) -> None:
@@ -250,16 +252,22 @@ def _paragraph(word, block: Paragraph) -> None:
 
 def _table(word, block: Table) -> None:
     size = layout.SMALL_TABLE if block.small else layout.TABLE
-    table = word.add_table(rows=1 + len(block.rows), cols=len(block.columns))
+    heads = block.header_rows
+    table = word.add_table(rows=heads + len(block.rows), cols=len(block.columns))
     table.style = word.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _widths(table, [c.width for c in block.columns])
-    header = table.rows[0]
-    _repeat(header)
-    for cell, column in zip(header.cells, block.columns, strict=True):
+    if block.small:
+        _cell_margins(table, layout.SMALL_PAD)
+    for head in block.header():
+        cell = table.cell(head.row, head.column)
+        if head.rows > 1 or head.columns > 1:
+            cell = cell.merge(table.cell(head.row + head.rows - 1, head.column + head.columns - 1))
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _line(cell, column.label, size=size, bold=True, first=True)
-    for row, data in zip(table.rows[1:], block.rows, strict=True):
+        _line(cell, head.text, size=size, bold=True, first=True)
+    for row in table.rows[:heads]:
+        _repeat(row)
+    for row, data in zip(table.rows[heads:], block.rows, strict=True):
         cells = row.cells
         if len(data.cells) < len(block.columns):
             cells[len(data.cells) - 1].merge(cells[-1])
@@ -283,6 +291,17 @@ def _align(block: Table, row, n: int):
     return RIGHT if block.columns[n].numeric and not spans else LEFT
 
 
+def _cell_margins(table, side_mm: float) -> None:
+    """Narrower left and right cell margins than Word's 1.9 mm (a table of many columns of figures)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(round(side_mm * TWIPS_PER_MM)))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+
+
 def _repeat(row) -> None:
     """The header row again at the top of each page the table runs onto."""
     trpr = row._tr.get_or_add_trPr()
@@ -293,11 +312,7 @@ def _repeat(row) -> None:
 
 def _widths(table, widths_mm) -> None:
     """Fixed column widths (Word honours the cells' widths, LibreOffice the grid's: both are set)."""
-    table.autofit = False
-    tblpr = table._tbl.tblPr
-    layout_node = OxmlElement("w:tblLayout")
-    layout_node.set(qn("w:type"), "fixed")
-    tblpr.append(layout_node)
+    table.autofit = False  # a fixed layout
     for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
         for cell in column.cells:
