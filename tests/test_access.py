@@ -11,6 +11,7 @@ from tracker.auth.access import allow
 from tracker.boards.models import Board, BoardKind, MemberRole, Membership
 from tracker.extensions import db
 from tracker.public_services.models import PublicService, ServicePeriod
+from tracker.reports import services as reports
 from tracker.sites.services import SiteFields, create_site
 
 A, M, E, V = "admin", "manager", "member", "viewer"
@@ -169,6 +170,19 @@ TABLE = {
     # --- public progress pages (issue 13 part 8) ---
     ("public.unit", "GET"): PUBLIC,
     ("public.program", "GET"): PUBLIC,
+    # --- period reports, the screens (issue 13 part 9) ---
+    ("reports.index", "GET"): ALL,
+    ("reports.unit_reports", "GET"): ALL,
+    ("reports.create", "POST"): {A, M},
+    ("reports.schedule", "POST"): {A, M},
+    ("reports.show", "GET"): ALL,
+    ("reports.save", "POST"): {A, M},
+    ("reports.submit", "POST"): {A, M},
+    ("reports.return_", "POST"): {A, M},  # the level above: the walk's report is of a unit under the ward
+    ("reports.document", "GET"): ALL,
+    ("reports.reporting", "GET"): ALL,
+    ("reports.reporting_file", "GET"): ALL,
+    # --- end period reports, the screens ---
 }
 
 
@@ -203,6 +217,9 @@ def world(app, users, ward):
         service=service, period_start=date(2025, 1, 1), period_end=date(2025, 3, 31), records_total=10, records_online=5
     )
     db.session.add_all([board, membership, service, period])
+    # A report of a unit under the ward, so that the ward's manager is the level above that may return it.
+    hamlet = factories.create_unit("Tổ dân phố 1", "residential_group", parent=ward)
+    report = reports.create_report(hamlet.id, "2026-Q3")
     db.session.commit()
     return {
         "unit_id": ward.id,
@@ -216,6 +233,7 @@ def world(app, users, ward):
         "membership_id": membership.id,
         "service_id": service.id,
         "period_id": period.id,
+        "report_id": report.id,
         "fmt": "xlsx",
     }
 

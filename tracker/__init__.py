@@ -143,12 +143,13 @@ def register_blueprints(app: Flask) -> None:
     from tracker.public.views import bp as public_bp
     from tracker.public_services.views import bp as public_services_bp
     from tracker.qr.views import bp as qr_bp
+    from tracker.reports.views import bp as reports_bp
     from tracker.sites.import_views import bp as site_imports_bp
     from tracker.sites.views import bp as sites_bp
     from tracker.units.views import bp as units_bp
 
     blueprints = (auth_bp, admin_bp, dashboards_bp, units_bp, documents_bp, programs_bp, sites_bp, boards_bp)
-    blueprints += (public_services_bp, exports_bp)
+    blueprints += (public_services_bp, exports_bp, reports_bp)
     for bp in (*blueprints, checkin_bp, site_imports_bp, qr_bp):
         app.register_blueprint(bp)
     app.register_blueprint(public_bp)  # the public progress pages (DESIGN §11)

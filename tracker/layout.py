@@ -20,6 +20,7 @@ NAVIGATION = [
     ("public_services.index", _l("Dịch vụ công"), set(Role)),
     ("units.index", _l("Đơn vị"), set(Role)),
     ("documents.index", _l("Văn bản"), set(Role)),
+    ("reports.index", _l("Báo cáo định kỳ"), set(Role)),
     ("admin.users", _l("Người dùng"), {Role.ADMIN, Role.MANAGER}),
     ("admin.audit", _l("Nhật ký"), {Role.ADMIN}),
     ("admin.public_address", _l("Địa chỉ công khai"), {Role.ADMIN}),
