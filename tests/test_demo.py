@@ -162,3 +162,17 @@ def test_init_creates_an_admin_once_with_a_printed_random_password(runner, app):
     assert again.exit_code == 0
     assert "Mật khẩu" not in again.output
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_the_demo_ward_has_reported_the_latest_quarter_on_time(runner, app):
+    from tracker.reports import periods
+    from tracker.reports import services as reports
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    pho_yen = db.session.scalar(select(Unit).where(Unit.code == "05860"))
+    quarter = periods.latest_ended(local_today(), {periods.PeriodKind.QUARTER})[0]
+    result = reports.reporting(pho_yen.parent_id, quarter)
+    (row,) = [r for r in result.rows if r.unit_id == pho_yen.id]
+    assert row.on_time and row.figures.split.total > 0 and "Kiện toàn Ban chỉ đạo" in row.submitted.next_steps
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert len(reports.revisions(pho_yen.id, quarter.key)) == 1

@@ -11,6 +11,7 @@ import click
 from sqlalchemy import func, or_, select
 
 from tracker.boards.models import Board, BoardKind, MemberRole, Membership
+from tracker.db import local_today
 from tracker.documents.models import Document
 from tracker.documents.services import create_document, parse_reference
 from tracker.errors import ValidationError
@@ -26,6 +27,8 @@ from tracker.public_services.services import (
     record_period,
     same_code,
 )
+from tracker.reports import services as reports
+from tracker.reports.periods import PeriodKind, latest_ended
 from tracker.sites.codes import new_code
 from tracker.sites.models import Site, SiteKind, SiteStatus
 from tracker.units.models import Unit, UnitKind
@@ -348,6 +351,7 @@ def build_demo() -> str:
         else:
             caught_up += _registries_follow(source)
     _successor(pho_yen)
+    _quarter_report(pho_yen)
     db.session.flush()
     return "; ".join(
         caught_up
@@ -359,6 +363,27 @@ def build_demo() -> str:
             f"{db.session.scalar(select(func.count(PublicService.id)))} thủ tục dịch vụ công"
         ]
     )
+
+
+def _quarter_report(ward: Unit) -> None:
+    """The successor's report for the latest quarter whose data is cut off, submitted on its due day (DESIGN §9), so
+    that the province's reporting page shows one ward that reported; nothing when the ward has reported it."""
+    period = latest_ended(local_today(), {PeriodKind.QUARTER})[0]
+    if reports.revisions(ward.id, period.key):
+        return
+    report = reports.create_report(ward.id, period.key)
+    reports.update_report(report, {
+        "number": "15/BC-BCĐ",
+        "achievements": "Duy trì hoạt động của Ban chỉ đạo sau sắp xếp đơn vị hành chính; rà soát, đăng ký lại các "
+        "điểm quét mã QR của phường Bãi Bông cũ trên địa bàn phường mới; đưa thủ tục hành chính lên Cổng dịch vụ công.",
+        "shortcomings": "Ban chỉ đạo chưa đủ 27 thành viên; số thủ tục trực tuyến chưa đạt kế hoạch năm 2025.",
+        "causes": "Nhân sự thay đổi sau sáp nhập; một số thủ tục chưa đủ điều kiện cung cấp toàn trình.",
+        "next_steps": "Kiện toàn Ban chỉ đạo; tiếp tục đăng ký điểm QR tại hộ kinh doanh và trường học.",
+        "proposals": "Đề nghị tỉnh hướng dẫn cung cấp các thủ tục còn lại dưới dạng dịch vụ công toàn trình.",
+    })  # fmt: skip
+    reports.submit(report, None)
+    due = datetime.combine(reports.schedule_for(ward.id).due_on(period), datetime.min.time(), UTC)
+    report.submitted_at = min(due + timedelta(hours=2), report.submitted_at)
 
 
 def _eve_of_merger(task: Task, ward: Unit) -> None:
