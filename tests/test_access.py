@@ -183,6 +183,16 @@ TABLE = {
     ("reports.reporting", "GET"): ALL,
     ("reports.reporting_file", "GET"): ALL,
     # --- end period reports, the screens ---
+    # --- period reports, the API (issue 13 part 7) ---
+    ("api.list_unit_reports", "GET"): ALL,
+    ("api.create_report", "POST"): {A, M},
+    ("api.get_report", "GET"): ALL,
+    ("api.update_report", "PATCH"): {A, M},
+    ("api.submit_report", "POST"): {A, M},
+    ("api.return_report", "POST"): {A, M},  # the level above (services.may_return); the walk's {} is a 422 first
+    ("api.report_document", "GET"): ALL,
+    ("api.unit_reporting", "GET"): ALL,
+    # --- end period reports, the API ---
 }
 
 

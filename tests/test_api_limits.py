@@ -88,7 +88,7 @@ def test_every_export_and_poster_route_is_heavy(app):
     downloads = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if re.search(r"(export|poster|\.xlsx|\.csv|\.pdf)", rule.rule) and "template" not in rule.rule
+        if re.search(r"(export|poster|document\.|\.xlsx|\.csv|\.pdf)", rule.rule) and "template" not in rule.rule
     }
     assert downloads == set(HEAVY_ENDPOINTS)
 

@@ -19,6 +19,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests import factories
 from tests.test_api import assert_error, bearer, document_count, new_document
+from tracker.extensions import db
+from tracker.reports import services as reports
 
 EXAMPLES = 10
 SEED = 20261207
@@ -74,6 +76,9 @@ def run(app, token: str) -> dict[tuple[str, str], list[str]]:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the document, not the database, is tested
 def test_schemathesis_finds_nothing(app, users, ward):
     factories.create_one_of_each(ward, users["member"])
+    reports.submit(reports.create_report(ward.id, "2026-Q2"), users["manager"])  # submitted: one to return
+    reports.create_report(ward.id, "2026-Q3")  # a draft: one to edit and submit
+    db.session.commit()
     token = bearer(users["admin"])["Authorization"].removeprefix("Bearer ")
     failures = run(app, token)
     report = "\n".join(

@@ -86,11 +86,15 @@ WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 # Exports and posters: seconds of CPU and megabytes each. The import templates are small static files: not here.
 HEAVY_ENDPOINTS = (
     "api.posters",
+    "api.report_document",
     "api.site_poster",
     "boards.export_xlsx",
+    "dashboards.ranking_xlsx",
     "public_services.report_xlsx",
     "qr.bulk",
     "qr.poster",
+    "reports.document",
+    "reports.reporting_file",
     "exports.program_csv",
     "exports.program_xlsx",
     "sites.export",

@@ -14,9 +14,9 @@ def _errors(*statuses: int) -> dict:
 
 
 # What every operation may answer besides its own: writes are limited and take JSON only (tracker.extensions'
-# API_WRITE_LIMIT, api.contract.json_object), a poster counts against HEAVY_LIMIT, and any of them may meet the
-# database away (tracker.errors).
-_HEAVY_READS = {"site_poster"}
+# API_WRITE_LIMIT, api.contract.json_object), a poster or a report's document counts against HEAVY_LIMIT, and any of
+# them may meet the database away (tracker.errors).
+_HEAVY_READS = {"site_poster", "report_document"}
 
 
 def _shared_statuses(method: str, operation: dict) -> list[int]:
