@@ -9,7 +9,8 @@ counted live on every view, and so are the registry columns of the ranking of su
 The ranking's program columns (tracker.programs.summary.UnitRow) depend on the same programs: each worker keeps the
 rows of the last units it showed beside the kept fragment they go with (`remembered`), so sorting the ranking costs
 no evaluation; a worker that did not render the fragment evaluates once for it. The fragment holds SLOT where the
-page puts the ranking, rendered on each view with its live registry columns and in the order asked for.
+page puts the ranking, whose registry columns are counted on each view; the worker keeps the ranking it rendered
+under those counts and the order asked for, and renders it again when any of them moves.
 """
 
 import hashlib
@@ -33,10 +34,10 @@ from tracker.units.services import UnitGraph
 
 TABLE = DashboardFragment.__table__
 SLOT = "<!-- ranking -->"  # a comment: escaped user text can never make one
-ROWS_KEPT = 64  # units whose ranking rows a worker keeps
+KEPT = 128  # ranking rows and rendered rankings a worker keeps (remembered)
 
-_rows: OrderedDict[tuple, list] = OrderedDict()
-_rows_lock = threading.Lock()
+_kept: OrderedDict[tuple, object] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def fingerprint(graph: UnitGraph, unit_ids: set[int]) -> str:
@@ -100,17 +101,18 @@ def fragment(
     return Markup(html), now  # noqa: S704 (rendered by Jinja with autoescape)
 
 
-def remembered(unit_id: int, stamp: str, computed_at: datetime, compute: Callable[[], list]) -> list:
-    """What `compute()` gave in this worker beside the fragment of this unit, language and fingerprint kept at
-    `computed_at` (its render: another database, a restore or the next day renders anew), or `compute()` now."""
-    key = (unit_id, str(get_locale()), stamp, computed_at)
-    with _rows_lock:
-        if key in _rows:
-            _rows.move_to_end(key)
-            return _rows[key]
-    rows = compute()
-    with _rows_lock:
-        _rows[key] = rows
-        while len(_rows) > ROWS_KEPT:
-            _rows.popitem(last=False)
-    return rows
+def remembered(key: tuple, compute: Callable):
+    """What `compute()` gave in this worker for `key` in the request's language, or `compute()` now. Keys name the
+    kept fragment their value goes with (its fingerprint and `computed_at`, when it was rendered: another
+    database, a restore or the next day renders anew) and whatever else the value depends on."""
+    key = (*key, str(get_locale()))
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    value = compute()
+    with _kept_lock:
+        _kept[key] = value
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return value

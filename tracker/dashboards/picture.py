@@ -81,19 +81,22 @@ class RankRow:
 
     def sort_value(self, column: str):
         """The value this row sorts by in `column` (None: nothing to compare, listed last either way)."""
-        return {
-            "name": fold(self.name),
-            "progress": self.overall.value if self.overall else None,
-            "completion": self.completion.value if self.completion else None,
-            "overdue": self.overdue,
-            "programs": self.programs,
-            "qr_registered": self.qr.registered,
-            "qr_printed": self.qr.printed,
-            "qr_active": self.qr.active,
-            "services_full": self.services.full,
-            "services_partial": self.services.partial,
-            "boards": self.staffing,
-        }[column]
+        return SORT_KEYS[column](self)
+
+
+SORT_KEYS = {
+    "name": lambda r: fold(r.name),
+    "progress": lambda r: r.overall.value if r.overall else None,
+    "completion": lambda r: r.completion.value if r.completion else None,
+    "overdue": lambda r: r.overdue,
+    "programs": lambda r: r.programs,
+    "qr_registered": lambda r: r.qr.registered,
+    "qr_printed": lambda r: r.qr.printed,
+    "qr_active": lambda r: r.qr.active,
+    "services_full": lambda r: r.services.full,
+    "services_partial": lambda r: r.services.partial,
+    "boards": lambda r: r.staffing,
+}
 
 
 def sort_of(args: Mapping[str, str]) -> tuple[str, str]:
@@ -107,11 +110,10 @@ def sort_of(args: Mapping[str, str]) -> tuple[str, str]:
 
 def ordered(rows: Iterable[RankRow], column: str, direction: str) -> list[RankRow]:
     """The rows by `column`, `direction`; rows without a value last, ties by name."""
-    rows = sorted(rows, key=lambda r: (fold(r.name), r.id))
-    valued = [r for r in rows if r.sort_value(column) is not None]
-    blank = [r for r in rows if r.sort_value(column) is None]
-    valued.sort(key=lambda r: r.sort_value(column), reverse=direction == DESC)  # stable: ties stay by name
-    return valued + blank
+    keyed = sorted(((row.sort_value(column), fold(row.name), row.id, row) for row in rows), key=lambda k: k[1:3])
+    valued = [k for k in keyed if k[0] is not None]
+    valued.sort(key=lambda k: k[0], reverse=direction == DESC)  # stable: ties stay by name
+    return [k[-1] for k in valued] + [k[-1] for k in keyed if k[0] is None]
 
 
 def rank(graph: UnitGraph, unit_id: int, unit_rows: list[UnitRow], boards: BoardsPanel, today: date) -> list[RankRow]:

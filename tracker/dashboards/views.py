@@ -4,6 +4,7 @@ need attention and the registries. Every figure comes from programs.progress; th
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from tracker.dashboards.picture import COLUMNS, ordered, rank, sort_of, task_lis
 from tracker.db import local_today
 from tracker.demo import demo_unit
 from tracker.extensions import db
+from tracker.formatting import number
 from tracker.forms import query_id
 from tracker.programs.models import Program
 from tracker.programs.progress import ProgramState
@@ -105,9 +107,7 @@ def index():
         figures_html=Markup(figures_html),  # noqa: S704 (halves of our own autoescaped render)
         lists_html=Markup(lists_html),  # noqa: S704
         computed_at=picture.computed_at,
-        ranking=ordered(picture.ranking, column, direction),
-        sort=(column, direction),
-        columns=COLUMNS,
+        ranking_html=picture.ranking_html(column, direction),
         qr=queries.qr_points(subtree, today),
         services=queries.online_services(subtree),
         boards=picture.boards,
@@ -141,11 +141,11 @@ class _Picture:
     def __init__(self, unit, graph: UnitGraph, subtree: set[int], today: date):
         self.unit, self.graph, self.today = unit, graph, today
         self._summary: UnitSummary | None = None
-        stamp = cache.fingerprint(graph, subtree)
+        self.stamp = cache.fingerprint(graph, subtree)
         self.programs_html, self.computed_at = cache.fragment(
-            graph, unit.id, subtree, today, lambda: _programs_part(unit, graph, self.summary()), stamp
+            graph, unit.id, subtree, today, lambda: _programs_part(unit, graph, self.summary()), self.stamp
         )
-        rows = cache.remembered(unit.id, stamp, self.computed_at, lambda: self.summary().children)
+        rows = cache.remembered(("rows", unit.id, self.stamp, self.computed_at), lambda: self.summary().children)
         self.boards = queries.board_staffing(subtree, today)
         self.ranking = rank(graph, unit.id, rows, self.boards, today)
 
@@ -153,6 +153,28 @@ class _Picture:
         if self._summary is None:
             self._summary = summarize_unit(self.unit.id, self.today, self.graph)
         return self._summary
+
+    def ranking_html(self, column: str, direction: str) -> Markup:
+        """The ranking rendered in this order, or as this worker rendered it already from the same program rows and
+        the same registry counts (counted on this view: a change to a registry renders it anew)."""
+        registries = tuple(
+            (r.id, r.qr.registered, r.qr.printed, r.qr.active, r.services.full, r.services.partial)
+            + (r.boards, r.members, r.seats)
+            for r in self.ranking
+        )
+        key = ("ranking", self.unit.id, self.stamp, self.computed_at, column, direction, registries)
+        return cache.remembered(key, lambda: self._render_ranking(column, direction))
+
+    def _render_ranking(self, column: str, direction: str) -> Markup:
+        html = render_template(
+            "dashboards/_ranking.html",
+            unit=self.unit,
+            ranking=ordered(self.ranking, column, direction),
+            fmt=lru_cache(maxsize=None)(number),  # the ranking's thousand counts, each value formatted once
+            sort=(column, direction),
+            columns=COLUMNS,
+        )
+        return Markup(html)  # noqa: S704 (rendered by Jinja with autoescape)
 
 
 def _programs_part(unit, graph: UnitGraph, summary: UnitSummary) -> str:
