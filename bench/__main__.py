@@ -1,13 +1,15 @@
 """`make bench`: generate the province at 1/100 and full scale, measure the pages, print the bars; then the public
 hot paths under gunicorn and wrk (bench/checkin.py: check-in POST and QR SVG throughput against a bare route); then
 the posters (bench/posters.py: 600 and 6,000 A4 posters, time, peak memory, WeasyPrint for comparison); then the
-exports (bench/exports.py: 6,000 and 60,000 sites as XLSX and CSV, time and peak RSS, each in a fresh process).
+exports (bench/exports.py: 6,000 and 60,000 sites as XLSX and CSV, time and peak RSS, each in a fresh process); then
+the report documents (bench/reports.py: a commune's quarterly report and the province's consolidated report of 10
+and 100 submitted reports, time and statements).
 
-Environment: BENCH_ONLY=pages|checkin|posters|exports (or several, comma-separated) runs those parts;
+Environment: BENCH_ONLY=pages|checkin|posters|exports|reports (or several, comma-separated) runs those parts;
 BENCH_SCALE_ONLY=small|full runs one scale of the pages; TRACKER_BENCH_POSTGRES_URL (else TRACKER_TEST_POSTGRES_URL)
 adds a PostgreSQL run; BENCH_REUSE=1 measures the databases of the previous run instead of generating them again
-(the check-in and poster parts build their small databases each time; the exports part keeps its own two
-provinces, reused the same way). A failed bar is reported, not an error: the exit status is non-zero only when
+(the check-in and poster parts build their small databases each time; the exports and reports parts keep their own
+two provinces, reused the same way). A failed bar is reported, not an error: the exit status is non-zero only when
 the benchmark itself breaks.
 """
 
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import checkin, exports, generate, pages, posters
+from bench import checkin, exports, generate, pages, posters, reports
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +34,7 @@ TIME_RATIO = 3
 PROVINCE_MS = 300
 PROFILED = 3  # requests profiled for each page that misses a time bar
 # part → its key in results.json
-PARTS = {"pages": "backends", "checkin": "checkin", "posters": "posters", "exports": "exports"}
+PARTS = {"pages": "backends", "checkin": "checkin", "posters": "posters", "exports": "exports", "reports": "reports"}
 _PG_PARAM = re.compile(r"%\(\w+\)s(?:::(?:INTEGER|VARCHAR|DATE|NUMERIC|BOOLEAN|TIMESTAMP WITHOUT TIME ZONE))?")
 _IN_LIST = re.compile(r"IN \(\?(?:, \?)*\)")
 _COLUMNS = re.compile(r"^SELECT .{60,}? FROM ")
@@ -273,6 +275,9 @@ def run() -> int:
         printed += lines
     if "exports" in chosen:
         report["exports"], lines = exports.run(log=log)
+        printed += lines
+    if "reports" in chosen:
+        report["reports"], lines = reports.run(log=log)
         printed += lines
     carry_over(report, chosen)
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")

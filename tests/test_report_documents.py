@@ -299,8 +299,8 @@ def test_the_consolidated_docx_has_the_rates_and_a_row_per_subordinate(consolida
     assert texts[texts.index("BÁO CÁO") + 1].startswith("Tổng hợp kết quả thực hiện chương trình chuyển đổi số quý III")
     _header, rates, tasks, registries, _footer = document.tables
     assert [row[2:] for row in _cells(rates)[1:]] == [["3", "100%"], ["2", "66,7%"], ["1", "33,3%"], ["1", "33,3%"]]
-    assert "Đơn vị chưa gửi báo cáo: Xã Đại Phúc thuộc thành phố Phổ Yên cũ, tỉnh Thái Nguyên." in texts
-    assert "Đơn vị gửi sau hạn: Phường Bắc Kạn (ngày 30/09/2026)." in texts
+    assert "Đơn vị chưa gửi báo cáo (1): Xã Đại Phúc thuộc thành phố Phổ Yên cũ, tỉnh Thái Nguyên." in texts
+    assert "Đơn vị gửi sau hạn (1): Phường Bắc Kạn." in texts
     rows = _cells(tasks)
     assert rows[0][:4] == ["STT", "Đơn vị", "Tổng số nhiệm vụ", "Đã hoàn thành"]  # grouped headings
     assert rows[1][3:5] == ["Đúng hạn", "Quá hạn"]
@@ -368,3 +368,17 @@ def test_every_table_fits_the_text_width_and_no_heading_breaks_inside_a_word(app
             room = sum(c.width for c in table.columns[head.column : head.column + head.columns]) - pad
             longest = max(fonts.width_mm(word, size, bold=True) for word in head.text.split())
             assert longest <= room, (table.sheet, head.text)
+        for column in table.columns[1:]:  # a total of five digits (a province's sites), in bold, on one line
+            if column.numeric:
+                assert fonts.width_mm("99.999", size, bold=True) <= column.width - pad, (table.sheet, column.label)
+
+
+def test_control_characters_pasted_into_a_field_do_not_break_a_document(plan, ward):
+    draft = services.create_report(ward.id, "2026-Q3")
+    services.update_report(draft, {"causes": "Kinh phí\x0b hạn chế\x01.", "issuer": "BAN CHỈ ĐẠO\x08 PHƯỜNG"})
+    document = _open(report_document(draft, "docx")[0])
+    texts = _texts(document)
+    assert texts[texts.index("IV. NGUYÊN NHÂN") + 1 :][:2] == ["Kinh phí", "hạn chế."]  # Word's line break: a new one
+    assert "BAN CHỈ ĐẠO PHƯỜNG" in document.tables[0].rows[0].cells[0].text
+    assert "IV. NGUYÊN NHÂN Kinh phí hạn chế." in " ".join(_pdf_pages(report_document(draft, "pdf")[0]))
+    assert report_document(draft, "xlsx")[0].startswith(b"PK")

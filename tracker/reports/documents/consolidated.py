@@ -13,13 +13,6 @@ from tracker.reports import services
 from tracker.reports.documents.content import (
     ROMAN,
     STT,
-    Cell,
-    Column,
-    Document,
-    Heading,
-    Paragraph,
-    Row,
-    Table,
     above,
     count,
     date_in_words,
@@ -29,6 +22,7 @@ from tracker.reports.documents.content import (
     share,
     text,
 )
+from tracker.reports.documents.model import Cell, Column, Document, Heading, Paragraph, Row, Table
 from tracker.reports.periods import Period
 from tracker.reports.snapshot import Registries, Snapshot, Split
 from tracker.units.services import unit_graph
@@ -62,12 +56,14 @@ def reporting_content(unit_id: int, period: Period) -> Document:
         body.append(Heading(f"{ROMAN[2]}. ĐỀ XUẤT, KIẾN NGHỊ CỦA CÁC ĐƠN VỊ"))
         for unit_name, lines in proposals:
             body.append(Paragraph(f"{unit_name}: {' '.join(lines)}"))
+    subject = f"kết quả thực hiện chương trình chuyển đổi số {period.label} của các đơn vị trực thuộc"
+    body.append(Paragraph(f"Trên đây là báo cáo tổng hợp {subject}./."))
     return Document(
         above=above(graph, unit_id),
         issuer=defaults["issuer"],
         number=number_line("", defaults["issuer"]),
         place_date=date_in_words(defaults["place"], None),
-        subject=f"Tổng hợp kết quả thực hiện chương trình chuyển đổi số {period.label} của các đơn vị trực thuộc",
+        subject=f"Tổng hợp {subject}",
         body=body,
         recipients=paragraphs(defaults["recipients"]),
         authority=defaults["signer_authority"],
@@ -103,16 +99,16 @@ def rates_table(result: services.Reporting) -> Table:
 
 def rate_notes(result: services.Reporting) -> list[Paragraph]:
     late = [row for row in result.submitted if not row.on_time]
+    missing = result.missing
     notes = [
         Paragraph(
-            "Đơn vị chưa gửi báo cáo: " + ", ".join(row.name for row in result.missing) + "."
-            if result.missing
+            f"Đơn vị chưa gửi báo cáo ({len(missing)}): " + ", ".join(row.name for row in missing) + "."
+            if missing
             else "Tất cả các đơn vị đã gửi báo cáo."
         )
     ]
     if late:
-        listed = ", ".join(f"{row.name} (ngày {vn_date(row.submitted_on)})" for row in late)
-        notes.append(Paragraph(f"Đơn vị gửi sau hạn: {listed}."))
+        notes.append(Paragraph(f"Đơn vị gửi sau hạn ({len(late)}): " + ", ".join(row.name for row in late) + "."))
     return notes
 
 
@@ -140,15 +136,15 @@ def tasks_table(result: services.Reporting) -> Table:
     done, open_, targets = "Đã hoàn thành", "Chưa hoàn thành", "Chỉ tiêu"
     columns = [
         Column("STT", 11, False),
-        Column("Đơn vị", 35, False),
-        Column("Tổng số nhiệm vụ", 15),
-        Column("Đúng hạn", 14, group=done),
-        Column("Quá hạn", 14, group=done),
-        Column("Trong hạn", 14, group=open_),
-        Column("Quá hạn", 14, group=open_),
-        Column("Tỷ lệ nhiệm vụ đến hạn đã hoàn thành", 20),
-        Column("Số chỉ tiêu", 14, group=targets),
-        Column("Đạt kế hoạch", 14, group=targets),
+        Column("Đơn vị", 47, False),
+        Column("Tổng số nhiệm vụ", 13),
+        Column("Đúng hạn", 12.5, group=done),
+        Column("Quá hạn", 12.5, group=done),
+        Column("Trong hạn", 12.5, group=open_),
+        Column("Quá hạn", 12.5, group=open_),
+        Column("Tỷ lệ nhiệm vụ đến hạn đã hoàn thành", 19),
+        Column("Số chỉ tiêu", 12.5, group=targets),
+        Column("Đạt kế hoạch", 12.5, group=targets),
     ]
     table = Table("Nhiệm vụ", columns, [], small=True)
     targets = [0, 0]
@@ -182,16 +178,16 @@ def registries_table(result: services.Reporting) -> Table:
     qr, online, board = "Điểm QR", "Dịch vụ công trực tuyến", "Ban Chỉ đạo"
     columns = [
         Column("STT", 11, False),
-        Column("Đơn vị", 28, False),
-        Column("Đã đăng ký", 14, group=qr),
-        Column("Đã in áp phích", 14, group=qr),
-        Column("Đang hoạt động", 14, group=qr),
-        Column("Toàn trình", 14, group=online),
-        Column("Một phần", 14, group=online),
-        Column("Chưa cung cấp", 14, group=online),
-        Column("Hồ sơ nộp trực tuyến", 14),
-        Column("Hiện có", 14, group=board),
-        Column("Theo quyết định", 14, group=board),
+        Column("Đơn vị", 37, False),
+        Column("Đã đăng ký", 13, group=qr),
+        Column("Đã in áp phích", 13, group=qr),
+        Column("Đang hoạt động", 13, group=qr),
+        Column("Toàn trình", 13, group=online),
+        Column("Một phần", 13, group=online),
+        Column("Chưa cung cấp", 13, group=online),
+        Column("Hồ sơ nộp trực tuyến", 13),
+        Column("Hiện có", 13, group=board),
+        Column("Theo quyết định", 13, group=board),
     ]
     table = Table("Đăng ký", columns, [], small=True)
     for n, row in enumerate(result.rows, start=1):

@@ -6,15 +6,15 @@ import io
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import HRFlowable, KeepTogether, SimpleDocTemplate, Spacer
+from reportlab.platypus import CondPageBreak, HRFlowable, KeepTogether, SimpleDocTemplate, Spacer
 from reportlab.platypus import Paragraph as Para
 from reportlab.platypus import Table as Grid
 
 from tracker.reports.documents import fonts, layout
-from tracker.reports.documents.content import (
+from tracker.reports.documents.model import (
     DRAFT,
     MOTTO,
     NATION,
@@ -28,6 +28,7 @@ from tracker.reports.documents.content import (
 
 MIMETYPE = "application/pdf"
 KEEP_TOGETHER = 20  # rows: a table this short is not split across pages
+LONG_TABLE_START = 60  # mm: what a longer table needs left on a page to start on it (its headings, a few rows)
 LEADING = 1.17  # a single line's height, as a share of the type size (Times New Roman's)
 PAD = layout.CELL_PAD * mm
 
@@ -65,9 +66,19 @@ def to_pdf(doc: Document) -> bytes:
         elif len(block.rows) <= KEEP_TOGETHER:
             story.append(KeepTogether([*headings, _table(block)]))
         else:
-            story += [*headings, _table(block)]
+            # A long table runs over pages: its headings start it where a few of its rows fit, not on a new page.
+            for heading in headings:
+                heading.keepWithNext = 0
+            story += [CondPageBreak(LONG_TABLE_START * mm), *headings, _table(block)]
         headings = []
-    story += [*headings, _footer(doc)]
+    story += headings
+    # The signature never stands alone on a page: the last paragraph (and its heading) goes over with it.
+    last = []
+    if isinstance(story[-1], Para):
+        last.insert(0, story.pop())
+        while isinstance(story[-1], Para) and story[-1].getKeepWithNext():
+            last.insert(0, story.pop())
+    story.append(_footer(doc, last))
     pdf.build(story, onFirstPage=_first_page(doc), onLaterPages=_page_number)
     return out.getvalue()
 
@@ -148,6 +159,8 @@ def _title(doc: Document) -> list:
 
 
 def _table(block: Table) -> Grid:
+    """A grid; figures are plain strings set by the grid's own font commands (a paragraph per figure, a
+    thousand of them in a consolidated report, cost most of its time), text cells are paragraphs that wrap."""
     size = layout.SMALL_TABLE if block.small else layout.TABLE
     width, heads = len(block.columns), block.header_rows
     rows: list[list] = [[""] * width for _ in range(heads)]
@@ -158,7 +171,9 @@ def _table(block: Table) -> Grid:
         ("LEFTPADDING", (0, 0), (-1, -1), pad),
         ("RIGHTPADDING", (0, 0), (-1, -1), pad),
         ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("FONT", (0, heads), (-1, -1), fonts.face(), size, size * LEADING),
+        ("ALIGN", (0, heads), (-1, -1), "RIGHT"),
     ]
     for head in block.header():
         rows[head.row][head.column] = Para(escape(head.text), _style(size, bold=True))
@@ -167,10 +182,15 @@ def _table(block: Table) -> Grid:
             style.append(("SPAN", (head.column, head.row), end))
     for y, row in enumerate(block.rows, start=heads):
         cells = []
+        if row.bold:
+            style.append(("FONT", (0, y), (-1, y), fonts.face(bold=True), size, size * LEADING))
         for x, cell in enumerate(row.cells):
             spans = x == len(row.cells) - 1 and len(row.cells) < width
-            align = TA_CENTER if x == 0 else TA_RIGHT if block.columns[x].numeric and not spans else TA_LEFT
-            cells.append(Para(escape(cell.text), _style(size, align, bold=row.bold)))
+            if block.columns[x].numeric and not spans and x:
+                cells.append(cell.text)
+            else:
+                align = TA_CENTER if x == 0 else TA_LEFT
+                cells.append(Para(escape(cell.text), _style(size, align, bold=row.bold)))
         if len(cells) < width:
             style.append(("SPAN", (len(cells) - 1, y), (-1, y)))
             cells += [""] * (width - len(cells))
@@ -178,7 +198,7 @@ def _table(block: Table) -> Grid:
     return Grid(rows, colWidths=[c.width * mm for c in block.columns], style=style, repeatRows=heads, spaceAfter=12)
 
 
-def _footer(doc: Document) -> KeepTogether:
+def _footer(doc: Document, before: list) -> KeepTogether:
     """ "Nơi nhận" at the bottom left, the unsigned signature block at the bottom right."""
     recipients = [Para(RECIPIENTS, _style(layout.RECIPIENTS_HEADING, TA_LEFT, bold=True, italic=True))]
     recipients += [Para(escape(line), _style(layout.RECIPIENTS, TA_LEFT)) for line in doc.recipients]
@@ -190,4 +210,4 @@ def _footer(doc: Document) -> KeepTogether:
         colWidths=[layout.RECIPIENTS_WIDTH * mm, (layout.TEXT_WIDTH - layout.RECIPIENTS_WIDTH) * mm],
         style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), PAD)],
     )
-    return KeepTogether([Spacer(1, 12), grid])
+    return KeepTogether([*before, Spacer(1, 12), grid])

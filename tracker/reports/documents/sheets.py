@@ -5,23 +5,31 @@ text even when it starts like a formula (imports.xlsx_cells, as the exports do).
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tracker.downloads import XLSX_MIMETYPE
 from tracker.imports import xlsx_cells
-from tracker.reports.documents.content import TITLE, Document, Table
+from tracker.reports.documents.model import TITLE, Document, Table
 
 MIMETYPE = XLSX_MIMETYPE
 FIRST_HEADER_ROW = 4  # under the subject, the unit and a blank row
 MM_PER_CHARACTER = 2.2  # a column's width in characters from its width in the document
 THIN = Side(style="thin", color="999999")
 BOX = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+HEADER = "Tiêu đề bảng"
+BODY = {  # (bold, a figure) → the style's name
+    (False, False): "Chữ",
+    (True, False): "Chữ đậm",
+    (False, True): "Số liệu",
+    (True, True): "Số liệu đậm",
+}
 
 
 def to_xlsx(doc: Document) -> bytes:
     book = Workbook()
     book.remove(book.active)
+    _styles(book)
     for table in doc.tables:
         _sheet(book, doc, table)
     book.properties.title = f"{TITLE} {doc.subject}"
@@ -30,6 +38,22 @@ def to_xlsx(doc: Document) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _styles(book: Workbook) -> None:
+    """Named styles, set on a cell by name: a style object per cell costs openpyxl a hash of it every time."""
+    book.add_named_style(
+        NamedStyle(
+            HEADER,
+            font=Font(bold=True),
+            fill=PatternFill("solid", fgColor="E8EEF4"),
+            alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
+            border=BOX,
+        )
+    )
+    for (bold, numeric), name in BODY.items():
+        alignment = Alignment(vertical="center", wrap_text=not numeric)
+        book.add_named_style(NamedStyle(name, font=Font(bold=bold), alignment=alignment, border=BOX))
 
 
 def _sheet(book: Workbook, doc: Document, table: Table) -> None:
@@ -46,10 +70,7 @@ def _sheet(book: Workbook, doc: Document, table: Table) -> None:
     for values in labels:
         header = xlsx_cells(sheet, values)
         for cell in header:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="E8EEF4")
-            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-            cell.border = BOX
+            cell.style = HEADER
         sheet.append(header)
     for head in table.header():
         if head.rows > 1 or head.columns > 1:
@@ -61,9 +82,7 @@ def _sheet(book: Workbook, doc: Document, table: Table) -> None:
     for row in table.rows:
         cells = xlsx_cells(sheet, [c.text if c.value is None else c.value for c in row.cells])
         for cell, source, column in zip(cells, row.cells, table.columns, strict=False):
-            cell.border = BOX
-            cell.font = Font(bold=row.bold)
-            cell.alignment = Alignment(vertical="center", wrap_text=not column.numeric)
+            cell.style = BODY[(row.bold, column.numeric)]
             if source.value is not None and source.style:
                 cell.number_format = source.style
         sheet.append(cells)

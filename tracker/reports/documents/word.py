@@ -7,14 +7,13 @@ import io
 
 from docx import Document as new_document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from tracker.reports.documents import fonts, layout
-from tracker.reports.documents.content import (
+from tracker.reports.documents import fonts, layout, wordtable
+from tracker.reports.documents.model import (
     DRAFT,
     MOTTO,
     NATION,
@@ -26,7 +25,6 @@ from tracker.reports.documents.content import (
     Table,
 )
 
-KEEP_TOGETHER = 20  # rows: a table this short is not split across pages
 # What follows a paragraph's borders in its properties (ECMA-376 CT_PPr).
 AFTER_BORDERS = (
     "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
@@ -35,7 +33,6 @@ AFTER_BORDERS = (
     "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
 )  # fmt: skip
 RULE_SIZE = 4  # pt: the type of a rule's empty paragraph
-TWIPS_PER_MM = 1440 / 25.4
 CELL_MARGINS = 2 * layout.CELL_PAD  # mm: a cell's left and right margins
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CENTER, LEFT, RIGHT, JUSTIFY = (
@@ -251,63 +248,8 @@ def _paragraph(word, block: Paragraph) -> None:
 
 
 def _table(word, block: Table) -> None:
-    size = layout.SMALL_TABLE if block.small else layout.TABLE
-    heads = block.header_rows
-    table = word.add_table(rows=heads + len(block.rows), cols=len(block.columns))
-    table.style = word.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _widths(table, [c.width for c in block.columns])
-    if block.small:
-        _cell_margins(table, layout.SMALL_PAD)
-    for head in block.header():
-        cell = table.cell(head.row, head.column)
-        if head.rows > 1 or head.columns > 1:
-            cell = cell.merge(table.cell(head.row + head.rows - 1, head.column + head.columns - 1))
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _line(cell, head.text, size=size, bold=True, first=True)
-    for row in table.rows[:heads]:
-        _repeat(row)
-    for row, data in zip(table.rows[heads:], block.rows, strict=True):
-        cells = row.cells
-        if len(data.cells) < len(block.columns):
-            cells[len(data.cells) - 1].merge(cells[-1])
-        for n, value in enumerate(data.cells):
-            align = _align(block, data, n)
-            cells[n].vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            _line(cells[n], value.text, size=size, bold=data.bold, first=True, align=align)
-    if len(block.rows) <= KEEP_TOGETHER:
-        for row in table.rows[:-1]:
-            for cell in row.cells:
-                for paragraph in cell.paragraphs:
-                    paragraph.paragraph_format.keep_with_next = True
+    word.element.body.sectPr.addprevious(wordtable.table_element(block))
     word.add_paragraph().paragraph_format.space_after = Pt(layout.AFTER)
-
-
-def _align(block: Table, row, n: int):
-    """The first column (STT) centred, figures to the right, text and a cell spanning the rest to the left."""
-    if n == 0:
-        return CENTER
-    spans = n == len(row.cells) - 1 and len(row.cells) < len(block.columns)
-    return RIGHT if block.columns[n].numeric and not spans else LEFT
-
-
-def _cell_margins(table, side_mm: float) -> None:
-    """Narrower left and right cell margins than Word's 1.9 mm (a table of many columns of figures)."""
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        edge = OxmlElement(f"w:{side}")
-        edge.set(qn("w:w"), str(round(side_mm * TWIPS_PER_MM)))
-        edge.set(qn("w:type"), "dxa")
-        margins.append(edge)
-    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
-
-
-def _repeat(row) -> None:
-    """The header row again at the top of each page the table runs onto."""
-    trpr = row._tr.get_or_add_trPr()
-    mark = OxmlElement("w:tblHeader")
-    mark.set(qn("w:val"), "true")
-    trpr.append(mark)
 
 
 def _widths(table, widths_mm) -> None:
@@ -324,9 +266,12 @@ def _widths(table, widths_mm) -> None:
 
 def _footer(word, doc: Document) -> None:
     """ "Nơi nhận" at the bottom left, the signature block (unsigned) at the bottom right, in a borderless table."""
-    word.add_paragraph()
+    # The signature never stands alone on a page: the last paragraph goes over with it.
+    word.paragraphs[-1].paragraph_format.keep_with_next = True
+    word.add_paragraph().paragraph_format.keep_with_next = True
     table = word.add_table(rows=1, cols=2)
     _widths(table, [layout.RECIPIENTS_WIDTH, layout.TEXT_WIDTH - layout.RECIPIENTS_WIDTH])
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     recipients, signature = table.rows[0].cells
     _line(recipients, RECIPIENTS, size=layout.RECIPIENTS_HEADING, bold=True, italic=True, first=True, align=LEFT)
     for line in doc.recipients:
