@@ -5,7 +5,7 @@ The pages are rendered by the test client and checked in one run of the checker 
 import json
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from tracker.checkin.services import check_in
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.programs.models import Program
+from tracker.reports import services as reports
 from tracker.sites.models import Site
 from tracker.units.models import Unit
 
@@ -35,6 +36,10 @@ PAGES = (
     "/boards/{board_id}",
     "/services/",
     "/services/report",
+    "/units/{unit_id}/reports",
+    "/reports/{report_id}",
+    "/reports/{submitted_report_id}",
+    "/units/{province_id}/reporting?period=2026-Q2",
 )
 PUBLIC_PAGES = ("/login", "/c/{code}", "/public/programs/{program_id}", "/public/units/{unit_id}")
 
@@ -78,6 +83,12 @@ def seed_pages(province: Unit, ward: Unit, member: User) -> dict:
     db.session.get(Program, ids["program_id"]).is_public = True  # the public progress pages show it
     for n, days in enumerate((9, 2, 1)):
         check_in(db.session.connection(), ids["code"], f"device-{n}", now=utcnow() - timedelta(days=days))
+    # The period reports: Q2 submitted (the province's reporting page, a revision the admin may return), Q3 a draft
+    # (the editor's form, with the changes since Q2).
+    submitted = reports.create_report(ward.id, "2026-Q2")
+    reports.update_report(submitted, {"achievements": "Đã triển khai ví điện tử.\nCổng thông tin hoạt động."})
+    reports.submit(submitted, member, today=date(2026, 6, 16))
+    ids |= {"submitted_report_id": submitted.id, "report_id": reports.create_report(ward.id, "2026-Q3").id}
     db.session.commit()
     return ids
 
