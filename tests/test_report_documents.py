@@ -164,7 +164,7 @@ def test_the_docx_narrative_recipients_and_signature(submitted):
     assert texts[texts.index("VI. ĐỀ XUẤT, KIẾN NGHỊ") + 1] == NARRATIVE["proposals"]
     recipients, signature = document.tables[-1].rows[0].cells
     lines = recipients.text.splitlines()
-    assert lines == ["Nơi nhận:", "- Ban Chỉ đạo chuyển đổi số Thái Nguyên;", "- Lưu: VT."]
+    assert lines == ["Nơi nhận:", "- Ban Chỉ đạo chuyển đổi số tỉnh Thái Nguyên;", "- Lưu: VT."]
     heading = recipients.paragraphs[0].runs[0]
     assert heading.bold and heading.italic and heading.font.size == Pt(12)
     assert recipients.paragraphs[1].runs[0].font.size == Pt(11)
@@ -293,7 +293,7 @@ def test_the_consolidated_docx_has_the_rates_and_a_row_per_subordinate(consolida
     assert name == "Tổng hợp báo cáo quý III năm 2026 - Thái Nguyên.docx"
     document = _open(body)
     issuer, nation = (cell.text for cell in document.tables[0].rows[0].cells)
-    assert issuer.splitlines()[0] == "BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ THÁI NGUYÊN"  # no level above a province
+    assert issuer.splitlines()[0] == "BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ TỈNH THÁI NGUYÊN"  # no level above a province
     assert nation.startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
     texts = _texts(document)
     assert texts[texts.index("BÁO CÁO") + 1].startswith("Tổng hợp kết quả thực hiện chương trình chuyển đổi số quý III")

@@ -19,6 +19,7 @@ from tracker.extensions import db
 from tracker.reports import periods, snapshot
 from tracker.reports.models import SECTIONS, Report, ReportSchedule, ReportState
 from tracker.reports.periods import Period, PeriodError, PeriodKind
+from tracker.units.names import full_name
 from tracker.units.services import UnitGraph, ancestor_ids, unit_graph
 
 TEXT_LIMIT = 20_000  # characters in a narrative section
@@ -152,7 +153,7 @@ def create_report(unit_id: int, period_key, user: User | None = None) -> Report:
                 )
             }
         )
-    report = Report(unit_id=unit_id, period=period.key, revision=1, **_header(unit_id, period))
+    report = Report(unit_id=unit_id, period=period.key, revision=1, **default_header(unit_id))
     db.session.add(report)
     try:
         with db.session.begin_nested():
@@ -162,7 +163,7 @@ def create_report(unit_id: int, period_key, user: User | None = None) -> Report:
     return report
 
 
-def _header(unit_id: int, period: Period) -> dict:
+def default_header(unit_id: int) -> dict:
     """A new report's header and footer: from the unit's last report when there is one, else from its registry."""
     last = db.session.scalar(
         select(Report).where(Report.unit_id == unit_id).order_by(Report.created_at.desc(), Report.id.desc()).limit(1)
@@ -184,11 +185,14 @@ def _header(unit_id: int, period: Period) -> dict:
         .order_by(Membership.starts_on.desc(), Membership.id.desc())
         .limit(1)
     )
-    recipients = [_("- Ban Chỉ đạo chuyển đổi số %(name)s;", name=parent.name)] if parent is not None else []
+    recipients = []
+    if parent is not None:
+        name = full_name(parent.name, parent.kind)
+        recipients.append(_("- Ban Chỉ đạo chuyển đổi số %(name)s;", name=name[:1].lower() + name[1:]))
     recipients.append(_("- Lưu: VT."))
     return {
         "place": unit.name.split(" ", 1)[-1] if unit.name.startswith(("Phường ", "Xã ", "Đặc khu ")) else unit.name,
-        "issuer": _("BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ %(name)s", name=unit.name.upper()),
+        "issuer": _("BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ %(name)s", name=full_name(unit.name, unit.kind).upper()),
         "signer_authority": _("TM. BAN CHỈ ĐẠO"),
         "signer_title": _("TRƯỞNG BAN"),
         "signer_name": head or "",

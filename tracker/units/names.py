@@ -12,7 +12,7 @@ from tracker.db import MAX_ID
 from tracker.errors import ValidationError
 from tracker.extensions import db
 from tracker.text import fold
-from tracker.units.models import Unit
+from tracker.units.models import Unit, UnitKind
 from tracker.units.services import subtree_select
 
 
@@ -200,3 +200,15 @@ def find_units(refs: str, field: str = "unit", within: Unit | int | None = None)
     if problems:
         raise ValidationError({field: " ".join(problems)})
     return list(dict.fromkeys(found[item] for item in wanted))
+
+
+# Cities governed by the centre are "Thành phố", every other province "Tỉnh" (when its name lacks the word).
+CENTRAL_CITIES = frozenset({"Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế"})
+
+
+def full_name(name: str, kind) -> str:
+    """A unit's name as a heading or a document names it: a province without its word gains it ("Tỉnh Thái
+    Nguyên")."""
+    if kind == UnitKind.PROVINCE and not name.startswith(("Tỉnh ", "Thành phố ")):
+        return f"{'Thành phố' if name in CENTRAL_CITIES else 'Tỉnh'} {name}"
+    return name

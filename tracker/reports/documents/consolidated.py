@@ -33,7 +33,7 @@ NOT_SENT = "Chưa gửi báo cáo"
 def reporting_content(unit_id: int, period: Period) -> Document:
     graph = unit_graph()
     result = services.reporting(unit_id, period, graph)
-    defaults = services._header(unit_id, period)  # what a new report of this unit would carry
+    defaults = services.default_header(unit_id)  # what a new report of this unit would carry
     name = graph.units[unit_id].name
     sent = result.submitted
     body: list[Heading | Paragraph | Table] = [

@@ -17,15 +17,13 @@ from tracker.reports.documents.model import Cell, Column, Document, Heading, Par
 from tracker.reports.models import SECTIONS, Report
 from tracker.reports.periods import Period
 from tracker.reports.snapshot import Deltas, Snapshot
-from tracker.units.models import UnitKind
+from tracker.units.names import full_name
 from tracker.units.services import UnitGraph, unit_graph
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 STT = 12  # mm: the width of a table's first column ("STT" in bold 12 pt and the cell's margins)
 CHANGE_WIDTH = 24  # mm: "So với kỳ trước"
 BLANK = "\u00a0" * 5  # a gap for a hand to fill in (non-breaking: no writer may collapse it)
-# Cities governed by the centre are "Thành phố", every other province "Tỉnh" (when its name lacks the word).
-CENTRAL_CITIES = frozenset({"Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế"})
 
 
 # --- shared pieces -----------------------------------------------------------------------------------------
@@ -79,13 +77,6 @@ def number_line(number_text: str, issuer: str) -> str:
     if typed.isdigit():
         return f"Số: {int(typed):02d}/BC-{kind}"
     return f"Số: {typed}" if typed else f"Số:{BLANK * 2}/BC-{kind}"
-
-
-def full_name(name: str, kind) -> str:
-    """A unit's name as a heading names it: a province without its word gains it ("Tỉnh Thái Nguyên")."""
-    if kind == UnitKind.PROVINCE and not name.startswith(("Tỉnh ", "Thành phố ")):
-        return f"{'Thành phố' if name in CENTRAL_CITIES else 'Tỉnh'} {name}"
-    return name
 
 
 def above(graph: UnitGraph, unit_id: int) -> str:
