@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.test_export import statement_count
 from tests.test_sites_views import field_error, text
+from tests.test_translations import vietnamese_left
 from tracker.db import local_today
 from tracker.extensions import db
 from tracker.programs.models import TaskCategory
@@ -353,3 +355,44 @@ def test_the_documents_download_and_a_bad_period_is_refused(client, auth, users,
     assert consolidated.status_code == 200 and consolidated.mimetype.endswith("wordprocessingml.document")
     bad = client.get(f"/units/{province.id}/reporting/document.docx", query_string={"period": "2026-Q5"})
     assert bad.status_code == 400 and "Kỳ báo cáo “2026-Q5” không có" in page_text(bad)
+
+
+def test_the_reporting_page_runs_the_same_statements_whatever_the_number_of_subordinates(client, auth, users, province):
+    def ward_reporting(n: int) -> None:
+        unit = factories.create_unit(f"Phường Số {n}", "ward", parent=province)
+        program = factories.create_program(unit, f"Kế hoạch {n}", starts_on=date(2026, 1, 1))
+        factories.create_task(program, "Hộ dùng ví điện tử", measure_kind="count", target=Decimal(100),
+                              deadline=date(2026, 12, 31), category=TaskCategory.INDICATOR)  # fmt: skip
+        submitted(unit)
+
+    ward_reporting(0)
+    auth.login("admin")
+    url = f"/units/{province.id}/reporting?period={Q3}"
+    client.get(url)  # warm-up: first-request work is not the page's
+    few = statement_count(client, url)
+    for n in range(1, 6):
+        ward_reporting(n)
+    assert statement_count(client, url) == few
+
+
+def test_the_screens_in_english_show_no_vietnamese(client, auth, users, ward, province, plan, above):
+    previous = submitted(ward, "2026-Q2", on=date(2026, 6, 16))
+    current = services.create_report(ward.id, Q3)
+    db.session.commit()
+    names = [ward.name, province.name, "Kế hoạch chuyển đổi số năm 2026", "Hộ dùng ví điện tử", "Trang tin điện tử",
+             previous.achievements, previous.issuer, previous.place, previous.signer_authority, previous.signer_title,
+             *previous.recipients.splitlines(), "hộ", "Tinh", "Manager"]  # fmt: skip
+    auth.login("tinh")
+    found = {}
+    for url in (
+        f"/reports/{current.id}",
+        f"/reports/{previous.id}",
+        f"/units/{ward.id}/reports",
+        f"/units/{province.id}/reporting?period=2026-Q2",
+        f"/units/{province.id}/reporting?period=2026-Q5",
+        "/reports/",
+    ):
+        page = client.get(url + ("&" if "?" in url else "?") + "lang=en", follow_redirects=True)
+        if left := vietnamese_left(text(page), names):
+            found[url] = left
+    assert not found

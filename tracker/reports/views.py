@@ -78,7 +78,9 @@ def _render_list(unit: Unit, *, create=None, schedule_form=None) -> str:
     schedule = services.schedule_for(unit.id, graph)
     reports = services.unit_reports(unit.id)
     started = {r.period for r in reports}
-    due_now = [p for p in periods.latest_ended(local_today(), schedule.kinds) if p.key not in started]
+    due_now = []
+    if unit.valid_to is None:  # a unit merged into another reports no more
+        due_now = [p for p in periods.latest_ended(local_today(), schedule.kinds) if p.key not in started]
     if schedule_form is None:
         kinds = [k.value for k in PeriodKind if k in schedule.kinds]
         schedule_form = ScheduleForm(formdata=None, kinds=kinds, due_day=str(schedule.due_day))
