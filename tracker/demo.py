@@ -35,6 +35,7 @@ from tracker.units.models import Unit, UnitKind
 from tracker.units.services import merge
 
 MERGER_DAY = date(2025, 7, 1)
+REGISTERED_AT = datetime(2022, 3, 1, 2, tzinfo=UTC)  # the ward's QR points were registered in its 2022 campaign
 DEMO_UNIT_CODE = "05860"  # Phường Phổ Yên, the successor whose story the demo tells
 PLACEHOLDER_NAMES = [f"Nguyễn Văn {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"] + [
     f"Trần Thị {c}" for c in "ABCDEGHIKLMNOPQRSTUVXY"
@@ -339,7 +340,9 @@ def build_demo() -> str:
             ("Chợ Bãi Bông", SiteKind.MARKET, "Tổ dân phố 5, phường Bãi Bông"),
             ("Cửa hàng tạp hóa Nguyễn Văn B", SiteKind.HOUSEHOLD_BUSINESS, "Tổ dân phố 4, phường Bãi Bông"),
         ]:
-            db.session.add(Site(unit=bai_bong, name=name, kind=kind, address=address, code=new_code()))
+            db.session.add(
+                Site(unit=bai_bong, name=name, kind=kind, address=address, code=new_code(), created_at=REGISTERED_AT)
+            )
         db.session.flush()
     qr_task = db.session.scalar(select(Task).where(Task.program_id == program.id, Task.position == 1))
     if qr_task is not None:

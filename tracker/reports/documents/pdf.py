@@ -154,7 +154,7 @@ def _title(doc: Document) -> list:
         Spacer(1, 18),
         Para(TITLE, _style(bold=True)),
         Para(escape(doc.subject), _style(bold=True)),
-        _rule(layout.SUBJECT_RULE, before=2, after=12),
+        _rule(layout.SUBJECT_RULE, before=6, after=12),  # below the dots under ạ, ộ of a 14 pt line
     ]
 
 
